@@ -1,0 +1,254 @@
+"""The ``c.VSCode.*`` options.
+
+Every option is a trait settable in ``jupyter_server_config.py`` or on the command line
+(``--VSCode.start_timeout=60``). Where an environment variable is listed, it is only a
+fallback: it supplies the default when the option is not configured.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from typing import Any
+
+from traitlets import Bool, Enum, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets.config import Configurable
+
+ENV_PREFIX = "JUPYTER_VSCODE_"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(ENV_PREFIX + name)
+    return value if value not in (None, "") else None
+
+
+class InvalidOption(ValueError):
+    """A configured value that cannot be used; the message names the option and the value."""
+
+
+class VSCode(Configurable):
+    """Options of the jupyter-vscode server extension."""
+
+    code_server = Unicode(
+        "",
+        help="""Path to the code-server executable. Default: '' = look it up, in this order:
+        $JUPYTER_VSCODE_CODE_SERVER, `code-server` on PATH, then the launcher that
+        `jupyter vscode install` maintains ($JUPYTER_VSCODE_PREFIX or
+        ~/.local/share/jupyter-vscode)/bin/code-server, then ~/.local/bin/code-server.""",
+    ).tag(config=True)
+
+    folder = Unicode(
+        "",
+        help="""Folder VS Code opens when no folder is given in the URL.
+        Default: $JUPYTER_VSCODE_FOLDER, else '' = Jupyter's root directory
+        (ServerApp.root_dir).""",
+    ).tag(config=True)
+
+    user_data_dir = Unicode(
+        help="""code-server --user-data-dir: settings, state and unsaved-edit backups.
+        Default: $JUPYTER_VSCODE_USER_DATA_DIR, else ~/.local/share/code-server (code-server's
+        own default, kept under the home directory so it survives app restarts).""",
+    ).tag(config=True)
+
+    extensions_dir = Unicode(
+        help="""code-server --extensions-dir. Default: $JUPYTER_VSCODE_EXTENSIONS_DIR, else
+        <user_data_dir>/extensions.""",
+    ).tag(config=True)
+
+    extra_args = List(
+        Unicode(),
+        help="""Extra command-line arguments for code-server, appended last.
+        Default: $JUPYTER_VSCODE_EXTRA_ARGS split like a shell would, else [].""",
+    ).tag(config=True)
+
+    transport = Enum(
+        ["socket", "port"],
+        help="""How the proxy reaches code-server. 'socket' (default, from
+        $JUPYTER_VSCODE_TRANSPORT if set): a unix socket with mode 0600 in a private 0700
+        directory, so only this user's Jupyter can reach it. 'port': TCP on 127.0.0.1:<port>
+        only (also reachable through jupyter-server-proxy's /proxy/<port>/ route), which
+        every local user of the machine can connect to.""",
+    ).tag(config=True)
+
+    port = Int(
+        help="""TCP port on 127.0.0.1 when transport is 'port'. Default: $JUPYTER_VSCODE_PORT,
+        else 8080.""",
+    ).tag(config=True)
+
+    start_timeout = Float(
+        help="""Seconds to wait for code-server to answer after it is started before it is
+        killed and the start counts as failed. Default: $JUPYTER_VSCODE_START_TIMEOUT, else 60.""",
+    ).tag(config=True)
+
+    max_restarts = Int(
+        help="""How many failed starts or quick exits in a row are retried (with a growing
+        pause) before VS Code is marked failed and a page with its log and a restart button is
+        shown. Default: $JUPYTER_VSCODE_MAX_RESTARTS, else 5.""",
+    ).tag(config=True)
+
+    disable_workspace_trust = Bool(
+        help="""Pass --disable-workspace-trust, so the user's own files open without the
+        'Do you trust the authors?' prompt. Default: $JUPYTER_VSCODE_DISABLE_WORKSPACE_TRUST,
+        else True.""",
+    ).tag(config=True)
+
+    launcher_enabled = Bool(
+        help="""Show the VS Code tile in the JupyterLab launcher and the 'New' menus.
+        Default: $JUPYTER_VSCODE_LAUNCHER_ENABLED, else True.""",
+    ).tag(config=True)
+
+    launcher_title = Unicode(
+        help="""Title of the launcher tile and menu entries. Default:
+        $JUPYTER_VSCODE_LAUNCHER_TITLE, else 'VS Code'.""",
+    ).tag(config=True)
+
+    launcher_category = Unicode(
+        help="""JupyterLab launcher section of the tile. Default:
+        $JUPYTER_VSCODE_LAUNCHER_CATEGORY, else 'Other'.""",
+    ).tag(config=True)
+
+    log_dir = Unicode(
+        help="""Directory for code-server's log (rotating, one file per Jupyter server).
+        Default: $JUPYTER_VSCODE_LOG_DIR, else <Jupyter runtime dir>/jupyter-vscode.""",
+    ).tag(config=True)
+
+    # ---- defaults: environment variable, else the documented value ----
+
+    def _from_env(self, trait_name: str, env_name: str, fallback: Any) -> Any:
+        raw = _env(env_name)
+        if raw is None:
+            return fallback
+        trait = self.traits()[trait_name]
+        try:
+            if isinstance(trait, List):
+                return shlex.split(raw)
+            if isinstance(trait, Bool):
+                lowered = raw.strip().lower()
+                if lowered in ("1", "true", "yes", "on"):
+                    return True
+                if lowered in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError("expected true/false")
+            return trait.from_string(raw)
+        except (ValueError, TraitError) as e:
+            raise InvalidOption(
+                f"${ENV_PREFIX}{env_name}={raw!r} is not a valid value for "
+                f"c.VSCode.{trait_name}: {e}"
+            ) from None
+
+    @default("code_server")
+    def _default_code_server(self) -> str:
+        return str(self._from_env("code_server", "CODE_SERVER", ""))
+
+    @default("folder")
+    def _default_folder(self) -> str:
+        return str(self._from_env("folder", "FOLDER", ""))
+
+    @default("user_data_dir")
+    def _default_user_data_dir(self) -> str:
+        fallback = os.path.join(os.path.expanduser("~"), ".local", "share", "code-server")
+        return str(self._from_env("user_data_dir", "USER_DATA_DIR", fallback))
+
+    @default("extensions_dir")
+    def _default_extensions_dir(self) -> str:
+        fallback = os.path.join(self.user_data_dir, "extensions")
+        return str(self._from_env("extensions_dir", "EXTENSIONS_DIR", fallback))
+
+    @default("extra_args")
+    def _default_extra_args(self) -> list[str]:
+        return list(self._from_env("extra_args", "EXTRA_ARGS", []))
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        value = self._from_env("transport", "TRANSPORT", "socket")
+        if value not in ("socket", "port"):
+            raise InvalidOption(
+                f"${ENV_PREFIX}TRANSPORT={value!r} is not a valid value for "
+                "c.VSCode.transport: expected 'socket' or 'port'"
+            )
+        return str(value)
+
+    @default("port")
+    def _default_port(self) -> int:
+        return int(self._from_env("port", "PORT", 8080))
+
+    @default("start_timeout")
+    def _default_start_timeout(self) -> float:
+        return float(self._from_env("start_timeout", "START_TIMEOUT", 60.0))
+
+    @default("max_restarts")
+    def _default_max_restarts(self) -> int:
+        return int(self._from_env("max_restarts", "MAX_RESTARTS", 5))
+
+    @default("disable_workspace_trust")
+    def _default_disable_workspace_trust(self) -> bool:
+        return bool(self._from_env("disable_workspace_trust", "DISABLE_WORKSPACE_TRUST", True))
+
+    @default("launcher_enabled")
+    def _default_launcher_enabled(self) -> bool:
+        return bool(self._from_env("launcher_enabled", "LAUNCHER_ENABLED", True))
+
+    @default("launcher_title")
+    def _default_launcher_title(self) -> str:
+        return str(self._from_env("launcher_title", "LAUNCHER_TITLE", "VS Code"))
+
+    @default("launcher_category")
+    def _default_launcher_category(self) -> str:
+        return str(self._from_env("launcher_category", "LAUNCHER_CATEGORY", "Other"))
+
+    @default("log_dir")
+    def _default_log_dir(self) -> str:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        fallback = os.path.join(jupyter_runtime_dir(), "jupyter-vscode")
+        return str(self._from_env("log_dir", "LOG_DIR", fallback))
+
+    # ---- validation ----
+
+    @validate("port")
+    def _check_port(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if not 1 <= value <= 65535:
+            raise TraitError(f"c.VSCode.port={value!r}: expected a TCP port from 1 to 65535")
+        return value
+
+    @validate("start_timeout")
+    def _check_start_timeout(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not value > 0:
+            raise TraitError(f"c.VSCode.start_timeout={value!r}: expected a number of seconds > 0")
+        return value
+
+    @validate("max_restarts")
+    def _check_max_restarts(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if value < 0:
+            raise TraitError(f"c.VSCode.max_restarts={value!r}: expected 0 or more")
+        return value
+
+    @validate("launcher_title")
+    def _check_title(self, proposal: Any) -> str:
+        value = str(proposal["value"])
+        if not value.strip():
+            raise TraitError(f"c.VSCode.launcher_title={value!r}: expected a non-empty title")
+        return value
+
+    def validate_all(self) -> None:
+        """Resolve every option now, so a bad value is reported at startup, not at first use.
+
+        Raises InvalidOption with a message naming the option and the bad value.
+        """
+        for name in self.trait_names(config=True):
+            try:
+                getattr(self, name)
+            except InvalidOption:
+                raise
+            except TraitError as e:
+                msg = str(e)
+                if "c.VSCode." not in msg:
+                    msg = f"c.VSCode.{name}: {msg}"
+                raise InvalidOption(msg) from None
+        for name in ("user_data_dir", "extensions_dir", "log_dir", "folder", "code_server"):
+            value = getattr(self, name)
+            if "\0" in value:
+                raise InvalidOption(f"c.VSCode.{name}={value!r}: contains a NUL character")

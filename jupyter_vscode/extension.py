@@ -1,0 +1,57 @@
+"""The server extension: reads c.VSCode, wires the Supervisor to the proxy route and the API."""
+
+from __future__ import annotations
+
+import atexit
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from jupyter_server_proxy.handlers import AddSlashHandler
+from traitlets import TraitError
+
+from ._version import __version__
+from .api import api_handlers
+from .config import InvalidOption, VSCode
+from .paths import URL_PATH
+from .proxy import VSCodeProxyHandler
+from .supervisor import Supervisor
+
+
+class VSCodeExtension(ExtensionApp):
+    name = "jupyter_vscode"
+    description = "VS Code (code-server) next to Jupyter"
+    version = __version__
+    load_other_extensions = True
+    classes = [VSCode]
+
+    supervisor: Supervisor | None = None
+    vscode: VSCode | None = None
+
+    def initialize_settings(self) -> None:
+        try:
+            self.vscode = VSCode(parent=self.serverapp)
+            self.vscode.validate_all()
+        except (TraitError, InvalidOption) as e:
+            self.vscode = None
+            self.log.error("[jupyter-vscode] disabled, fix this option and restart Jupyter: %s", e)
+            return
+        assert self.serverapp is not None
+        self.supervisor = Supervisor(self.vscode, self.serverapp.root_dir, self.log)
+        atexit.register(self.supervisor.kill_now)
+        self.settings["jupyter_vscode_supervisor"] = self.supervisor
+
+    def initialize_handlers(self) -> None:
+        if self.supervisor is None or self.vscode is None:
+            return
+        route = URL_PATH.rstrip("/")
+        handlers: list[tuple[str, Any, dict[str, Any]]] = [
+            (route + "/(.*)", VSCodeProxyHandler, {"supervisor": self.supervisor}),
+            (route, AddSlashHandler, {}),
+        ]
+        handlers += api_handlers(self.supervisor, self.vscode)
+        self.handlers.extend(handlers)
+
+    async def stop_extension(self) -> None:
+        if self.supervisor is not None:
+            await self.supervisor.stop()
+            self.supervisor.output.close()

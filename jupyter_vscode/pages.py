@@ -1,0 +1,88 @@
+"""The pages shown instead of VS Code: starting, not installed, failed.
+
+Plain HTML with a little script; every value is escaped. No tracebacks, ever.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#1e1e1e;
+color:#ccc;margin:0;display:flex;align-items:center;justify-content:center;min-height:100vh}
+main{max-width:760px;padding:2em}
+h1{font-weight:500;color:#fff;font-size:1.5em}
+code,pre{background:#2d2d2d;border-radius:4px;padding:.15em .4em;color:#ddd}
+pre{padding:1em;overflow:auto;max-height:40vh;font-size:12px;white-space:pre-wrap}
+button{background:#0e639c;color:#fff;border:0;border-radius:2px;padding:.5em 1.2em;
+font-size:1em;cursor:pointer}button:hover{background:#1177bb}
+.spinner{width:28px;height:28px;border:3px solid #444;border-top-color:#3794ff;
+border-radius:50%;animation:s 1s linear infinite;display:inline-block;vertical-align:middle;
+margin-right:.6em}@keyframes s{to{transform:rotate(360deg)}}
+.muted{color:#888}
+"""
+
+
+def _page(title: str, body: str, script: str = "") -> str:
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><main>{body}</main>{script}</body></html>"
+    )
+
+
+def _api_script(api_url: str, xsrf: str, poll: bool) -> str:
+    # Values go through json.dumps and "</" is broken up, so nothing can close the script tag.
+    data = json.dumps({"api": api_url, "xsrf": xsrf, "poll": poll}).replace("</", "<\\/")
+    return (
+        "<script>(function(){var c=" + data + ";"
+        "function q(s){return document.getElementById(s)}"
+        "window.jvRestart=function(){var b=q('restart');if(b){b.disabled=true;"
+        "b.textContent='Restarting\u2026'}"
+        "fetch(c.api+'/restart',{method:'POST',credentials:'same-origin',"
+        "headers:{'X-XSRFToken':c.xsrf}}).then(function(){location.reload()},"
+        "function(){location.reload()})};"
+        "if(!c.poll)return;var n=0;function tick(){n++;"
+        "fetch(c.api+'/status',{credentials:'same-origin'}).then(function(r){return r.json()})"
+        ".then(function(s){if(s.state==='running'){location.reload();return}"
+        "if(s.state==='failed'||s.state==='missing'){location.reload();return}"
+        "setTimeout(tick,n<50?100:500)},function(){setTimeout(tick,1000)})}"
+        "setTimeout(tick,100)})();</script>"
+    )
+
+
+def starting_page(api_url: str, xsrf: str) -> str:
+    body = (
+        "<h1><span class=spinner></span>Starting VS Code\u2026</h1>"
+        "<p class=muted>This page turns into VS Code by itself as soon as code-server "
+        "answers.</p>"
+    )
+    return _page("Starting VS Code", body, _api_script(api_url, xsrf, poll=True))
+
+
+def missing_page(message: str, tried: list[str], api_url: str, xsrf: str) -> str:
+    looked = "".join(f"<li><code>{escape(t)}</code></li>" for t in tried)
+    body = (
+        "<h1>VS Code is not installed yet</h1>"
+        f"<p>{escape(message)}.</p>"
+        "<p>Install code-server for this Jupyter by running this in a Jupyter terminal:</p>"
+        "<pre>jupyter vscode install</pre>"
+        "<p>then reload this page. No Jupyter restart is needed.</p>"
+        "<p class=muted>Or point <code>c.VSCode.code_server</code> (or "
+        "<code>$JUPYTER_VSCODE_CODE_SERVER</code>) at an existing code-server.</p>"
+        f"<details><summary class=muted>Where we looked</summary><ul>{looked}</ul></details>"
+    )
+    return _page("VS Code is not installed", body, _api_script(api_url, xsrf, poll=False))
+
+
+def failed_page(message: str, log_lines: list[str], api_url: str, xsrf: str) -> str:
+    log_text = "\n".join(log_lines) or "(code-server printed nothing)"
+    body = (
+        "<h1>VS Code could not start</h1>"
+        f"<p>{escape(message)}</p>"
+        "<p><button id=restart onclick='jvRestart()'>Restart VS Code</button></p>"
+        "<p class=muted>Last lines of code-server's log:</p>"
+        f"<pre id=log>{escape(log_text)}</pre>"
+    )
+    return _page("VS Code could not start", body, _api_script(api_url, xsrf, poll=False))

@@ -1,0 +1,70 @@
+"""Process-tree helpers: no code-server child may outlive the Jupyter server."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+
+_PR_SET_PDEATHSIG = 1
+
+
+def set_parent_death_signal() -> None:
+    """In the child before exec: get SIGTERM if the Jupyter server dies (even by SIGKILL).
+
+    Linux only; elsewhere a no-op.
+    """
+    with contextlib.suppress(Exception):  # noqa: BLE001 - best effort, must never fail a start
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return children
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        # the command name is in parentheses and may contain spaces: split after it
+        rest = stat[stat.rfind(")") + 2 :].split()
+        if len(rest) > 1:
+            children.setdefault(int(rest[1]), []).append(int(entry))
+    return children
+
+
+def descendants(pid: int) -> list[int]:
+    """All live descendants of ``pid`` (Linux /proc; [] elsewhere)."""
+    tree = _children_map()
+    found: list[int] = []
+    todo = list(tree.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(tree.get(child, []))
+    return found
+
+
+def kill_tree(pid: int, sig: int, include_root: bool = True) -> None:
+    """Send ``sig`` to ``pid``'s process group and to every descendant, even those that
+    started their own session (terminal shells do)."""
+    targets = descendants(pid)
+    if include_root:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        targets.insert(0, pid)
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+    for target in targets:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(target, sig)

@@ -1,0 +1,193 @@
+"""The ``<base_url>vscode/`` route: jupyter-server-proxy's proxy handler, fed by our Supervisor.
+
+jupyter-server-proxy does the proxying (HTTP, websockets, unix sockets); we decide when
+code-server runs, what a browser sees while it doesn't, and what must not reach it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from jupyter_server.utils import ensure_async, url_path_join
+from jupyter_server_proxy.handlers import NamedLocalProxyHandler
+from tornado import web
+
+from . import pages
+from .paths import API_PATH, URL_PATH
+from .supervisor import NotInstalled, StartFailed, State, Supervisor
+
+#: How long a page load waits for a starting code-server before showing the "starting" page.
+NAVIGATION_WAIT = 3.0
+
+_JUPYTER_COOKIE_PREFIXES = ("username-", "jupyterhub-")
+_JUPYTER_COOKIES = {"_xsrf"}
+_STRIPPED_HEADERS = ("Authorization", "X-XSRFToken")
+
+
+def filter_cookie_header(value: str, extra_names: set[str]) -> str:
+    """Drop Jupyter's and JupyterHub's cookies from a Cookie header, keep the rest."""
+    kept = []
+    for part in value.split(";"):
+        item = part.strip()
+        if not item:
+            continue
+        name = item.split("=", 1)[0].strip()
+        if name in _JUPYTER_COOKIES or name in extra_names:
+            continue
+        if name.startswith(_JUPYTER_COOKIE_PREFIXES):
+            continue
+        kept.append(item)
+    return "; ".join(kept)
+
+
+def strip_token_query(uri: str) -> str:
+    """Remove ``token=`` parameters (Jupyter's credential) from a URI's query string."""
+    if "?" not in uri:
+        return uri
+    base, query = uri.split("?", 1)
+    kept = [p for p in query.split("&") if p and not p.startswith("token=")]
+    return base + ("?" + "&".join(kept) if kept else "")
+
+
+class VSCodeProxyHandler(NamedLocalProxyHandler):
+    supervisor: Supervisor
+
+    def initialize(self, supervisor: Supervisor) -> None:  # type: ignore[override]
+        self.supervisor = supervisor
+        self.name = "vscode"
+        self.proxy_base = URL_PATH.rstrip("/")
+        self.absolute_url = False
+        self.mappath = {}
+        self.rewrite_response = ()
+
+    # -- where code-server is ----------------------------------------------------------
+
+    @property  # type: ignore[override]
+    def unix_socket(self) -> str | None:
+        if self.supervisor.config.transport != "socket":
+            return None
+        # Before the first start there is no socket yet; any path keeps the resolver happy
+        # and is never used because we start code-server before proxying.
+        return self.supervisor.socket_path or "/nonexistent"
+
+    @property  # type: ignore[override]
+    def port(self) -> int:
+        if self.supervisor.config.transport == "port":
+            return int(self.supervisor.config.port)
+        return 0
+
+    # -- auth ------------------------------------------------------------------------------
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:
+        await super().prepare(*args, **kwargs)
+        # VS Code is a shell on this machine: require the same right as a terminal.
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "execute", "vscode")
+        )
+        if not allowed:
+            raise web.HTTPError(403, "not allowed to use VS Code on this server")
+
+    # -- what reaches code-server ---------------------------------------------------------
+
+    def proxy_request_headers(self) -> Any:
+        headers = super().proxy_request_headers()
+        for name in _STRIPPED_HEADERS:
+            if name in headers:
+                del headers[name]
+        if "Cookie" in headers:
+            own = set()
+            get_name = getattr(self.identity_provider, "get_cookie_name", None)
+            if get_name is not None:
+                own.add(get_name(self))
+            cookies = filter_cookie_header("; ".join(headers.get_list("Cookie")), own)
+            del headers["Cookie"]
+            if cookies:
+                headers["Cookie"] = cookies
+        return headers
+
+    def get_client_uri(self, protocol: str, host: str, port: int, proxied_path: str) -> str:
+        return strip_token_query(super().get_client_uri(protocol, host, port, proxied_path))
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def _api_url(self) -> str:
+        return url_path_join(self.base_url, API_PATH)
+
+    def _wants_page(self) -> bool:
+        if self.request.headers.get("Sec-Fetch-Mode") == "navigate":
+            return True
+        return "text/html" in self.request.headers.get("Accept", "")
+
+    def _send(self, status: int, html: str | None, message: str) -> None:
+        self.set_status(status)
+        self.set_header("Cache-Control", "no-store")
+        if status == 503:
+            self.set_header("Retry-After", "2")
+        if html is not None:
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(html)
+        else:
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"message": message, "state": self.supervisor.state.value}))
+
+    def _send_problem(self, error: Exception, as_page: bool) -> None:
+        sup = self.supervisor
+        if isinstance(error, NotInstalled):
+            html = (
+                pages.missing_page(
+                    str(error), error.lookup.tried, self._api_url(), self.xsrf_token.decode()
+                )
+                if as_page
+                else None
+            )
+            self._send(503, html, f"{error}; run `jupyter vscode install`")
+        elif sup.state is State.FAILED:
+            html = (
+                pages.failed_page(
+                    str(error), sup.log_tail(40), self._api_url(), self.xsrf_token.decode()
+                )
+                if as_page
+                else None
+            )
+            self._send(503, html, f"VS Code could not start: {error}")
+        else:
+            html = (
+                pages.starting_page(self._api_url(), self.xsrf_token.decode()) if as_page else None
+            )
+            self._send(503, html, f"VS Code is starting: {error}")
+
+    async def _ready(self, as_page: bool) -> bool:
+        """True once code-server runs; otherwise a page or JSON error has been sent."""
+        sup = self.supervisor
+        if sup.is_running():
+            return True
+        timeout = NAVIGATION_WAIT if as_page else sup.config.start_timeout + 5
+        try:
+            await sup.ensure_started(timeout=timeout)
+            return True
+        except asyncio.TimeoutError:
+            if as_page:
+                self._send(503, pages.starting_page(self._api_url(), self.xsrf_token.decode()), "")
+            else:
+                self._send(503, None, "VS Code is still starting; try again")
+        except (NotInstalled, StartFailed) as e:
+            self._send_problem(e, as_page)
+        return False
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        if self.request.headers.get("Upgrade", "").lower() == "websocket":
+            if not await self._ready(as_page=False):
+                return
+        await super().get(*args, **kwargs)
+
+    async def http_get(self, path: str) -> None:  # type: ignore[override]
+        if not await self._ready(as_page=self._wants_page()):
+            return
+        await ensure_async(self.proxy(self.port, path))
+
+    async def proxy(self, port: int, path: str) -> Any:  # type: ignore[override]
+        if not self.supervisor.is_running() and not await self._ready(as_page=False):
+            return None
+        return await super().proxy(port, path)

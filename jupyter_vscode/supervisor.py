@@ -1,0 +1,388 @@
+"""Starting, watching, restarting and stopping one code-server process.
+
+One Supervisor per Jupyter server. It starts code-server on demand (many concurrent callers
+share one start), notices any exit (crash, signal, exit code 0), starts it again on the next
+request, backs off on a crash loop and gives up after ``max_restarts`` failures in a row, until
+someone asks for a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import re
+import signal
+import time
+from collections import deque
+from collections.abc import Callable
+
+from .codeserver import LaunchSpec, build_launch, cleanup_run_dir, http_probe
+from .config import VSCode
+from .locate import Lookup, find_code_server
+from .proclog import ProcessLog
+from .proctree import kill_tree, set_parent_death_signal
+
+QUICK_EXIT_SECONDS = 10.0
+"""A process that exits sooner than this after becoming ready counts as a failed start."""
+
+PROBE_INTERVAL = 0.02
+"""Seconds between readiness probes: fixed and short, so readiness is seen within ~20 ms."""
+
+STOP_GRACE_SECONDS = 5.0
+
+
+class State(str, enum.Enum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    FAILED = "failed"
+    MISSING = "missing"
+
+
+class NotInstalled(RuntimeError):
+    """code-server could not be found; carries where we looked."""
+
+    def __init__(self, lookup: Lookup):
+        self.lookup = lookup
+        if lookup.source == "config":
+            msg = f"code-server not found at the configured path {lookup.tried[0]!r}"
+        else:
+            msg = "code-server was not found (looked at: " + ", ".join(lookup.tried) + ")"
+        super().__init__(msg)
+
+
+class StartFailed(RuntimeError):
+    """code-server did not come up; the message says why, the log says more."""
+
+
+_VERSION_RE = re.compile(r"\bcode-server (\d+\.\d+\.\d+\S*)")
+
+
+class Supervisor:
+    def __init__(
+        self,
+        config: VSCode,
+        root_dir: str,
+        log: logging.Logger,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.config = config
+        self.root_dir = root_dir
+        self.log = log
+        self._clock = clock
+        self.state = State.STOPPED
+        self.error = ""
+        self.executable: str | None = None
+        self.version: str | None = None
+        self.pid: int | None = None
+        self.restarts = 0
+        self.last_exit: int | None = None
+        self._starts = 0
+        self._failures = 0
+        self._ready_at: float | None = None
+        self._spec: LaunchSpec | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._start_task: asyncio.Task[None] | None = None
+        self._watch_task: asyncio.Task[None] | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.output = ProcessLog(config.log_dir, log)
+        self._recent: deque[str] = deque(maxlen=50)
+
+    # ---------------------------------------------------------------- public API
+
+    @property
+    def socket_path(self) -> str | None:
+        return self._spec.socket_path if self._spec else None
+
+    @property
+    def port(self) -> int:
+        return self._spec.port if self._spec and self._spec.port else 0
+
+    def is_running(self) -> bool:
+        return (
+            self.state is State.RUNNING and self._proc is not None and self._proc.returncode is None
+        )
+
+    def status(self) -> dict[str, object]:
+        uptime = None
+        if self.is_running() and self._ready_at is not None:
+            uptime = round(self._clock() - self._ready_at, 3)
+        return {
+            "state": self.state.value,
+            "pid": self.pid if self.is_running() or self.state is State.STARTING else None,
+            "version": self.version,
+            "uptime": uptime,
+            "transport": self.config.transport,
+            "port": self.config.port if self.config.transport == "port" else None,
+            "executable": self.executable,
+            "restarts": self.restarts,
+            "last_exit_code": self.last_exit,
+            "error": self.error or None,
+            "log_file": self.output.path,
+        }
+
+    def start_soon(self) -> asyncio.Task[None]:
+        """Start code-server unless it runs or is starting; return the shared start task."""
+        if self._start_task is None or self._start_task.done():
+            self._start_task = asyncio.ensure_future(self._start_loop())
+            # Retrieve the exception so asyncio doesn't warn when nobody awaits this task.
+            self._start_task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return self._start_task
+
+    async def ensure_started(self, timeout: float | None = None) -> None:
+        """Return once code-server answers; raise NotInstalled or StartFailed otherwise.
+
+        Any number of concurrent callers share one start. A supervisor that gave up (state
+        failed) stays failed until restart() is called.
+        """
+        if self.is_running():
+            return
+        if self.state is State.FAILED:
+            raise StartFailed(self.error)
+        task = self.start_soon()
+        if timeout is None:
+            await asyncio.shield(task)
+        else:
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+
+    async def stop(self) -> None:
+        """Stop code-server and everything it started. Idempotent."""
+        self._stopping = True
+        try:
+            if self._start_task is not None and not self._start_task.done():
+                self._start_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._start_task
+            await self._terminate()
+            self.state = State.STOPPED
+        finally:
+            self._stopping = False
+
+    def reset_failures(self) -> None:
+        """Forget past failures (a user asked for a restart): the next start is immediate."""
+        self._failures = 0
+        self.error = ""
+        if self.state in (State.FAILED, State.MISSING):
+            self.state = State.STOPPED
+
+    async def restart(self) -> None:
+        """Stop, forget past failures, start again and wait until it answers."""
+        await self.stop()
+        self.reset_failures()
+        await self.ensure_started()
+
+    def kill_now(self) -> None:
+        """Synchronous last-resort cleanup (interpreter exit)."""
+        if self._proc is not None and self._proc.returncode is None:
+            kill_tree(self._proc.pid, signal.SIGKILL)
+        if self._spec is not None:
+            cleanup_run_dir(self._spec)
+
+    def log_tail(self, lines: int = 100) -> list[str]:
+        return self.output.tail(lines)
+
+    # ---------------------------------------------------------------- internals
+
+    def _backoff(self) -> float:
+        if self._failures <= 0:
+            return 0.0
+        return float(min(0.5 * 2 ** (self._failures - 1), 8.0))
+
+    async def _start_loop(self) -> None:
+        while True:
+            delay = self._backoff()
+            if delay:
+                self.log.info("[jupyter-vscode] waiting %.1fs before starting code-server", delay)
+                self.state = State.STARTING
+                await asyncio.sleep(delay)
+            try:
+                await self._start_once()
+                return
+            except NotInstalled as e:
+                self.state = State.MISSING
+                self.error = str(e)
+                self.log.warning("[jupyter-vscode] %s; run `jupyter vscode install`", e)
+                raise
+            except StartFailed as e:
+                self._failures += 1
+                self.error = str(e)
+                if self._failures > self.config.max_restarts:
+                    self.state = State.FAILED
+                    self.log.error(
+                        "[jupyter-vscode] code-server failed %d times in a row, giving up "
+                        "until restarted: %s",
+                        self._failures,
+                        e,
+                    )
+                    raise
+                self.log.warning(
+                    "[jupyter-vscode] code-server start failed (%d/%d): %s",
+                    self._failures,
+                    self.config.max_restarts + 1,
+                    e,
+                )
+
+    async def _start_once(self) -> None:
+        lookup = find_code_server(self.config.code_server)
+        if lookup.path is None:
+            raise NotInstalled(lookup)
+        self.executable = lookup.path
+        self.state = State.STARTING
+        await self._terminate()  # leftovers of an earlier run, if any
+
+        try:
+            spec = build_launch(self.config, lookup.path, self.root_dir)
+        except OSError as e:
+            raise StartFailed(f"could not prepare code-server's directories: {e}") from None
+        if spec.port and await http_probe(spec, timeout=0.5) is not None:
+            cleanup_run_dir(spec)
+            raise StartFailed(
+                f"port {spec.port} on 127.0.0.1 is already used by another program; "
+                "stop it or set c.VSCode.port to a free port"
+            )
+        self._spec = spec
+        self._starts += 1
+        if self._starts > 1:
+            self.restarts += 1
+        self.output.mark(f"starting: {' '.join(spec.argv)}")
+        self.log.info("[jupyter-vscode] starting code-server: %s", " ".join(spec.argv))
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *spec.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                cwd=spec.cwd,
+                env=spec.env,
+                start_new_session=True,
+                preexec_fn=set_parent_death_signal,
+            )
+        except OSError as e:
+            cleanup_run_dir(spec)
+            raise StartFailed(f"could not run {lookup.path!r}: {e.strerror or e}") from None
+        self._proc = proc
+        self.pid = proc.pid
+        self._recent.clear()
+        self._reader_task = asyncio.ensure_future(self._read_output(proc))
+        try:
+            await self._wait_ready(proc, spec)
+        except BaseException:
+            await self._terminate()
+            raise
+        self._ready_at = self._clock()
+        self.state = State.RUNNING
+        self.error = ""
+        self.log.info(
+            "[jupyter-vscode] code-server %s ready (pid %d) on %s",
+            self.version or "",
+            proc.pid,
+            spec.address,
+        )
+        self._watch_task = asyncio.ensure_future(self._watch(proc))
+
+    async def _wait_ready(self, proc: asyncio.subprocess.Process, spec: LaunchSpec) -> None:
+        deadline = self._clock() + self.config.start_timeout
+        while True:
+            if proc.returncode is not None:
+                await self._drain_output()
+                raise StartFailed(
+                    f"code-server exited with code {proc.returncode} while starting"
+                    + self._recent_hint()
+                )
+            status = await http_probe(spec, timeout=1.0)
+            if status is not None:
+                return
+            if self._clock() >= deadline:
+                raise StartFailed(
+                    f"code-server did not answer within {self.config.start_timeout:g} s "
+                    "(c.VSCode.start_timeout)" + self._recent_hint()
+                )
+            await asyncio.sleep(PROBE_INTERVAL)
+
+    def _recent_hint(self) -> str:
+        lines = [line for line in self._recent if line.strip()]
+        return (": " + " | ".join(lines[-3:])) if lines else ""
+
+    async def _drain_output(self) -> None:
+        if self._reader_task is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._reader_task), 1.0)
+
+    async def _read_output(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        while True:
+            try:
+                raw = await proc.stdout.readline()
+            except (ValueError, asyncio.LimitOverrunError):
+                raw = await proc.stdout.read(65536)
+            if not raw:
+                return
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self._recent.append(line)
+            self.output.write(line)
+            if self.version is None or self.state is State.STARTING:
+                m = _VERSION_RE.search(line)
+                if m:
+                    self.version = m.group(1)
+
+    async def _watch(self, proc: asyncio.subprocess.Process) -> None:
+        code = await proc.wait()
+        await self._drain_output()
+        if self._proc is not proc or self._stopping:
+            return
+        self.last_exit = code
+        ran = self._clock() - (self._ready_at or self._clock())
+        if ran < QUICK_EXIT_SECONDS:
+            self._failures += 1
+        else:
+            self._failures = 0
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        self.output.mark(f"code-server {how} after {ran:.1f}s")
+        self.log.warning(
+            "[jupyter-vscode] code-server (pid %d) %s after %.1fs; it starts again on the next "
+            "request",
+            proc.pid,
+            how,
+            ran,
+        )
+        # Children (extension host, terminals) must not outlive it.
+        kill_tree(proc.pid, signal.SIGKILL, include_root=False)
+        if self._spec is not None:
+            cleanup_run_dir(self._spec)
+        self._proc = None
+        if self._failures > self.config.max_restarts:
+            self.state = State.FAILED
+            self.error = f"code-server {how} {self._failures} times in a row shortly after start"
+        else:
+            self.state = State.STOPPED
+
+    async def _terminate(self) -> None:
+        proc, self._proc = self._proc, None
+        if self._watch_task is not None and not self._watch_task.done():
+            self._watch_task.cancel()
+        if proc is not None and proc.returncode is None:
+            self.state = State.STOPPING
+            kill_tree(proc.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), STOP_GRACE_SECONDS)
+            except asyncio.TimeoutError:
+                self.log.warning("[jupyter-vscode] code-server did not stop on SIGTERM; killing")
+            kill_tree(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(proc.wait(), STOP_GRACE_SECONDS)
+            self.output.mark(f"code-server (pid {proc.pid}) stopped")
+        elif proc is not None:
+            kill_tree(proc.pid, signal.SIGKILL, include_root=False)
+        if self._reader_task is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._reader_task, 1.0)
+            self._reader_task = None
+        if self._spec is not None:
+            cleanup_run_dir(self._spec)
+            self._spec = None
+        self.pid = None if proc is None or proc.returncode is not None else self.pid
+        self._ready_at = None
