@@ -29,6 +29,10 @@ class InvalidOption(ValueError):
 class VSCode(Configurable):
     """Options of the jupyter-vscode server extension."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        self._env_sources: dict[str, str] = {}
+        super().__init__(**kwargs)
+
     code_server = Unicode(
         "",
         help="""Path to the code-server executable. Default: '' = look it up, in this order:
@@ -118,6 +122,7 @@ class VSCode(Configurable):
         raw = _env(env_name)
         if raw is None:
             return fallback
+        self._env_sources[trait_name] = f"${ENV_PREFIX}{env_name}={raw!r}"
         trait = self.traits()[trait_name]
         try:
             if isinstance(trait, List):
@@ -238,15 +243,18 @@ class VSCode(Configurable):
 
         Raises InvalidOption with a message naming the option and the bad value.
         """
-        for name in self.trait_names(config=True):
+        for name in sorted(self.trait_names(config=True)):
             try:
-                getattr(self, name)
+                # assigning runs the validators, which dynamic defaults skip
+                self.set_trait(name, getattr(self, name))
             except InvalidOption:
                 raise
             except TraitError as e:
                 msg = str(e)
                 if "c.VSCode." not in msg:
                     msg = f"c.VSCode.{name}: {msg}"
+                if name in self._env_sources:
+                    msg = f"{self._env_sources[name]} (fallback for c.VSCode.{name}): {msg}"
                 raise InvalidOption(msg) from None
         for name in ("user_data_dir", "extensions_dir", "log_dir", "folder", "code_server"):
             value = getattr(self, name)

@@ -28,15 +28,16 @@ class VSCodeExtension(ExtensionApp):
     vscode: VSCode | None = None
 
     def initialize_settings(self) -> None:
+        assert self.serverapp is not None
+        log = self.serverapp.log
         try:
             self.vscode = VSCode(parent=self.serverapp)
             self.vscode.validate_all()
         except (TraitError, InvalidOption) as e:
             self.vscode = None
-            self.log.error("[jupyter-vscode] disabled, fix this option and restart Jupyter: %s", e)
+            log.error("[jupyter-vscode] disabled, fix this option and restart Jupyter: %s", e)
             return
-        assert self.serverapp is not None
-        self.supervisor = Supervisor(self.vscode, self.serverapp.root_dir, self.log)
+        self.supervisor = Supervisor(self.vscode, self.serverapp.root_dir, log)
         atexit.register(self.supervisor.kill_now)
         self.settings["jupyter_vscode_supervisor"] = self.supervisor
 

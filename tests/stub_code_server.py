@@ -1,0 +1,89 @@
+"""A stand-in for code-server, for fast tests of supervision logic only.
+
+It understands the flags the extension passes (--socket / --bind-addr) and behaves as
+$STUB_MODE says: serve (default), crash, exit0 (serve, then exit 0 after $STUB_EXIT_AFTER s),
+hang (accept connections, never answer), slow (wait $STUB_DELAY s before listening).
+Each run appends a JSON line (pid, argv, selected env) to $STUB_RECORD; /echo returns the
+request headers it received. With $STUB_CHILD=1 it starts a sleeping child in its own session,
+like code-server's terminals, to test that nothing outlives it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import ThreadingUnixStreamServer
+
+
+def arg(name):
+    argv = sys.argv[1:]
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
+if "--version" in sys.argv:
+    print("4.99.0 stub with Code 1.99.0")
+    sys.exit(0)
+
+mode = os.environ.get("STUB_MODE", "serve")
+record = os.environ.get("STUB_RECORD")
+if record:
+    with open(record, "a") as f:
+        env = {k: os.environ.get(k) for k in ("PORT", "PASSWORD", "VSCODE_IPC_HOOK_CLI", "HOME")}
+        f.write(json.dumps({"pid": os.getpid(), "argv": sys.argv[1:], "env": env}) + "\n")
+
+print("[stub] info  code-server 4.99.0 stub", flush=True)
+if mode == "crash":
+    print("[stub] error  simulated crash at start", flush=True)
+    sys.exit(3)
+if mode == "slow":
+    time.sleep(float(os.environ.get("STUB_DELAY", "2")))
+if os.environ.get("STUB_CHILD"):
+    subprocess.Popen(["sleep", "300"], start_new_session=True)
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if mode == "hang":
+            time.sleep(3600)
+        body = json.dumps(dict(self.headers.items()) if self.path.startswith("/echo") else {
+            "status": "alive", "path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def address_string(self):
+        return "stub"
+
+    def log_message(self, fmt, *args):
+        print("[stub] " + fmt % args, flush=True)
+
+
+sock = arg("--socket")
+if sock:
+    class UnixHTTPServer(ThreadingUnixStreamServer):
+        request_queue_size = 128  # like node's 511: concurrent connects must not fail
+
+        def get_request(self):
+            request, _ = super().get_request()
+            return request, ("local", 0)
+
+    server = UnixHTTPServer(sock, Handler)
+    os.chmod(sock, 0o600)
+else:
+    host, port = arg("--bind-addr").rsplit(":", 1)
+    ThreadingHTTPServer.request_queue_size = 128
+    server = ThreadingHTTPServer((host, int(port)), Handler)
+
+if mode == "exit0":
+    def later():
+        time.sleep(float(os.environ.get("STUB_EXIT_AFTER", "1")))
+        os._exit(0)
+
+    threading.Thread(target=later, daemon=True).start()
+print("[stub] HTTP server listening", flush=True)
+server.serve_forever()
