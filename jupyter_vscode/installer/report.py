@@ -1,0 +1,24 @@
+"""Progress output: plain ``[jupyter-vscode] ...`` lines that read well in lifecycle-script logs."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+TAG = "[jupyter-vscode]"
+
+
+class Reporter:
+    """Prints progress lines unless quiet; errors always go to stderr."""
+
+    def __init__(self, *, quiet: bool = False, stream: TextIO | None = None) -> None:
+        self.quiet = quiet
+        self._stream = stream
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            stream = self._stream or sys.stdout
+            print(f"{TAG} {message}", file=stream, flush=True)
+
+    def error(self, message: str) -> None:
+        print(f"{TAG} error: {message}", file=sys.stderr, flush=True)
