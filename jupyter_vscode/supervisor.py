@@ -25,7 +25,7 @@ from .proclog import ProcessLog
 from .proctree import kill_tree, set_parent_death_signal
 
 QUICK_EXIT_SECONDS = 10.0
-"""A process that exits sooner than this after becoming ready counts as a failed start."""
+"""A non-zero exit sooner than this after becoming ready counts as a failed start."""
 
 PROBE_INTERVAL = 0.02
 """Seconds between readiness probes: fixed and short, so readiness is seen within ~20 ms."""
@@ -336,10 +336,10 @@ class Supervisor:
             return
         self.last_exit = code
         ran = self._clock() - (self._ready_at or self._clock())
-        if ran < QUICK_EXIT_SECONDS:
-            self._failures += 1
+        if code != 0 and ran < QUICK_EXIT_SECONDS:
+            self._failures += 1  # a crash soon after start: part of a crash loop
         else:
-            self._failures = 0
+            self._failures = 0  # a clean exit (e.g. its own --idle-timeout-seconds) or a long run
         how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
         self.output.mark(f"code-server {how} after {ran:.1f}s")
         self.log.warning(

@@ -78,7 +78,9 @@ def jp_server_config(
     options.update(vscode_options)
     return Config(
         {
-            "ServerApp": {"jpserver_extensions": {"jupyter_vscode": True}},
+            "ServerApp": {
+                "jpserver_extensions": {"jupyter_vscode": True, "jupyter_server_proxy": True}
+            },
             "VSCode": options,
         }
     )
@@ -153,14 +155,13 @@ class JupyterProcess:
         return f"http://127.0.0.1:{self.port}{self.base_url}{path}"
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        import urllib.request
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("jupyter exited:\n" + self.log_path.read_text())
             try:
-                with urllib.request.urlopen(self.url("api/status"), timeout=2):
+                with self.request("api/status", timeout=2):
                     return
             except OSError:
                 time.sleep(0.2)

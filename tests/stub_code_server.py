@@ -48,8 +48,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if mode == "hang":
             time.sleep(3600)
-        body = json.dumps(dict(self.headers.items()) if self.path.startswith("/echo") else {
-            "status": "alive", "path": self.path}).encode()
+        body = json.dumps(
+            dict(self.headers.items())
+            if self.path.startswith("/echo")
+            else {"status": "alive", "path": self.path}
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -65,6 +68,7 @@ class Handler(BaseHTTPRequestHandler):
 
 sock = arg("--socket")
 if sock:
+
     class UnixHTTPServer(ThreadingUnixStreamServer):
         request_queue_size = 128  # like node's 511: concurrent connects must not fail
 
@@ -80,6 +84,7 @@ else:
     server = ThreadingHTTPServer((host, int(port)), Handler)
 
 if mode == "exit0":
+
     def later():
         time.sleep(float(os.environ.get("STUB_EXIT_AFTER", "1")))
         os._exit(0)

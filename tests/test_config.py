@@ -8,7 +8,9 @@ from traitlets.config import Config
 from jupyter_vscode.config import InvalidOption, VSCode
 
 
-def make(monkeypatch: pytest.MonkeyPatch, env: dict[str, str] | None = None, **options: object) -> VSCode:
+def make(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str] | None = None, **options: object
+) -> VSCode:
     for name, value in (env or {}).items():
         monkeypatch.setenv(name, value)
     return VSCode(config=Config({"VSCode": options}))

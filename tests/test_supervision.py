@@ -222,7 +222,11 @@ async def test_api_bad_input_is_400(jp_fetch, method, path, body, params):
 async def test_api_requires_authentication(jp_fetch, method, path):
     with pytest.raises(HTTPClientError) as e:
         await jp_fetch(
-            "api", "vscode", path, method=method, body=b"" if method == "POST" else None,
+            "api",
+            "vscode",
+            path,
+            method=method,
+            body=b"" if method == "POST" else None,
             headers={"Authorization": ""},
         )
     assert e.value.code == 403

@@ -1,0 +1,228 @@
+"""The real code-server through the real jupyter-server-proxy route in a real Jupyter server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from jupyter_vscode.proctree import descendants
+
+from .conftest import free_port, pid_alive, wait_until
+
+pytestmark = pytest.mark.codeserver
+
+
+async def get(jp_fetch, *parts, **kw):
+    kw.setdefault("raise_error", False)
+    kw.setdefault("request_timeout", 90)
+    kw.setdefault("follow_redirects", False)
+    return await jp_fetch(*parts, **kw)
+
+
+def tcp_listeners(pids: list[int]) -> list[str]:
+    """Local addresses of listening TCP sockets owned by any of ``pids``."""
+    inodes = set()
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[3] == "0A" and cols[9] in inodes:  # 0A = LISTEN
+                    found.append(cols[1])
+    return found
+
+
+async def test_opens_root_folder_under_base_url(jp_fetch, jp_root_dir, jp_base_url, supervisor):
+    (jp_root_dir / "hello.py").write_text("print('hi')\n")
+    r = await get(jp_fetch, "vscode/", follow_redirects=False)
+    assert r.code == 302
+    assert r.headers["Location"] == f"./?folder={jp_root_dir}"
+    r = await get(jp_fetch, "vscode/", params={"folder": str(jp_root_dir)})
+    assert r.code == 200, r.body
+    html = r.body.decode()
+    assert "workbench/workbench.js" in html
+    # assets load through the prefixed route (relative URLs)
+    status = supervisor.status()
+    assert status["state"] == "running" and status["version"].startswith("4.")
+    assert jp_base_url == "/a%40b/"  # pytest-jupyter's default: a prefix that needs escaping
+
+
+async def test_websocket_through_proxy(jp_ws_fetch, jp_fetch, supervisor):
+    ws = await jp_ws_fetch(
+        "vscode/",
+        params={
+            "reconnectionToken": "7c2b61e2-5b8e-4f6e-9a4a-3f2d7f1b2c11",
+            "reconnection": "false",
+            "skipWebSocketFrames": "false",
+        },
+    )
+    try:
+        assert supervisor.is_running()
+    finally:
+        ws.close()
+
+
+async def test_socket_transport_has_no_tcp_listener(jp_fetch, supervisor):
+    assert (await get(jp_fetch, "vscode/")).code in (200, 302)
+    pids = [supervisor.pid, *descendants(supervisor.pid)]
+    assert supervisor.socket_path and Path(supervisor.socket_path).exists()
+    assert tcp_listeners(pids) == []
+
+
+PORT = free_port()
+
+
+@pytest.mark.vscode(transport="port", port=PORT)
+async def test_port_transport(jp_fetch, supervisor):
+    assert (await get(jp_fetch, "vscode/")).code in (200, 302)
+    pids = [supervisor.pid, *descendants(supervisor.pid)]
+    listeners = tcp_listeners(pids)
+    # 127.0.0.1:PORT in /proc/net/tcp is 0100007F:<hex port>
+    assert f"0100007F:{PORT:04X}" in listeners
+    assert all(addr.startswith("0100007F:") for addr in listeners), listeners
+    # the seed recipe's habit, <base_url>proxy/<port>/, reaches the same code-server
+    r = await get(jp_fetch, "proxy", str(PORT), "healthz")
+    assert r.code == 200 and json.loads(r.body)["status"] in ("alive", "expired")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+async def test_restarts_after_exit(jp_fetch, supervisor, sig):
+    assert (await get(jp_fetch, "vscode/")).code in (200, 302)
+    first = supervisor.pid
+    os.kill(first, sig)
+    await wait_until(lambda: supervisor.state.value != "running", timeout=30)
+    # code-server exits with code 0 on SIGTERM, as it does after its own --idle-timeout-seconds
+    # (which must be > 60 s, too slow for a test); jupyter-server-proxy never restarts those.
+    assert supervisor.last_exit == (0 if sig == signal.SIGTERM else -signal.SIGKILL)
+    t0 = time.monotonic()
+    assert (await get(jp_fetch, "vscode/")).code in (200, 302)
+    assert time.monotonic() - t0 < 30
+    assert supervisor.pid != first and supervisor.status()["restarts"] == 1
+    await wait_until(lambda: not pid_alive(first), timeout=10)
+
+
+async def test_twenty_concurrent_first_requests(jp_fetch, supervisor):
+    responses = await asyncio.gather(
+        *(get(jp_fetch, "vscode/", follow_redirects=False) for _ in range(20))
+    )
+    assert {r.code for r in responses} == {302}
+    starts = [line for line in supervisor.log_tail(1000) if "] starting: " in line]
+    assert len(starts) == 1
+    assert supervisor.status()["restarts"] == 0
+
+
+class _Echo(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps(dict(self.headers.items())).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+async def test_jupyter_credentials_never_reach_code_server(jp_fetch, jp_serverapp):
+    """code-server's own /proxy/<port>/ forwards what it receives to a local echo server:
+    what arrives there is what code-server got from Jupyter's proxy."""
+    echo = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=echo.serve_forever, daemon=True).start()
+    try:
+        token = jp_serverapp.identity_provider.token
+        r = await get(
+            jp_fetch,
+            "vscode",
+            "proxy",
+            str(echo.server_address[1]),
+            "echo",
+            params={"token": token},
+            headers={"Cookie": "_xsrf=x1; username-127-0-0-1=secret; theirs=ok"},
+        )
+        assert r.code == 200, r.body
+        seen = {k.lower(): v for k, v in json.loads(r.body).items()}
+        assert token not in json.dumps(seen)
+        assert "authorization" not in seen
+        assert seen.get("cookie") == "theirs=ok"
+    finally:
+        echo.shutdown()
+
+
+async def test_api_restart_and_stop_real(jp_fetch, supervisor):
+    r = await jp_fetch("api", "vscode", "restart", method="POST", body=b"", request_timeout=90)
+    status = json.loads(r.body)
+    assert status["state"] == "running" and status["executable"]
+    family = [status["pid"], *descendants(status["pid"])]
+    r = await jp_fetch("api", "vscode", "stop", method="POST", body=b"")
+    assert json.loads(r.body)["state"] == "stopped"
+    await wait_until(lambda: not any(pid_alive(p) for p in family), timeout=15)
+
+
+def _family(pid: int) -> list[int]:
+    return [pid, *descendants(pid)]
+
+
+def _open_vscode(jp) -> None:  # type: ignore[no-untyped-def]
+    with jp.request("vscode/") as r:
+        assert r.status == 200
+    with jp.request("api/vscode/status") as r:
+        assert json.loads(r.read())["state"] == "running"
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "jupyter server stop"])
+def test_stopping_jupyter_leaves_nothing_behind(jupyter_process, real_code_server, how):
+    jp = jupyter_process(real_code_server)
+    _open_vscode(jp)
+    code_server_pids = [p for p in descendants(jp.proc.pid)]
+    assert code_server_pids
+    if how == "SIGTERM":
+        jp.proc.send_signal(signal.SIGTERM)
+    else:
+        subprocess.run(
+            [sys.executable, "-m", "jupyter_server", "stop", str(jp.port)],
+            env=jp.env,
+            check=True,
+            timeout=60,
+            capture_output=True,
+        )
+    jp.proc.wait(30)
+    deadline = time.monotonic() + 15
+    while any(pid_alive(p) for p in code_server_pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in code_server_pids if pid_alive(p)] == []
+
+
+def test_killed_jupyter_does_not_block_next_start(jupyter_process, real_code_server, tmp_path):
+    jp = jupyter_process(real_code_server)
+    _open_vscode(jp)
+    children = descendants(jp.proc.pid)
+    jp.proc.kill()  # no cleanup at all: run dir and socket stay behind
+    jp.proc.wait(10)
+    deadline = time.monotonic() + 15
+    while any(pid_alive(p) for p in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in children if pid_alive(p)] == []  # parent-death signal
+    jp2 = jupyter_process(real_code_server)
+    _open_vscode(jp2)
