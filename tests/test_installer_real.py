@@ -65,4 +65,5 @@ def test_rerun_of_installed_version_is_a_quick_noop(tmp_path: Path) -> None:
         env=dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data")),
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split()[0] == current.version
+    # (code-server first logs "Wrote default config file ..." on stdout)
+    assert f"\n{current.version} " in f"\n{out.stdout}", out.stdout
