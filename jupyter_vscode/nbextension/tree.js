@@ -26,7 +26,9 @@ define(['jquery', 'base/js/namespace', 'base/js/utils'], function (
         rel: 'noopener'
       })
       .text(info.title || 'VS Code');
-    $menu.append($('<li>').attr('role', 'presentation').addClass('divider'));
+    if (!$menu.children().last().hasClass('divider')) {
+      $menu.append($('<li>').attr('role', 'presentation').addClass('divider'));
+    }
     $menu.append($('<li>').attr({ role: 'none', id: ITEM_ID }).append($link));
   }
 
