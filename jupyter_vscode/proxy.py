@@ -19,7 +19,7 @@ from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, State, Supervisor
 
 #: How long a page load waits for a starting code-server before showing the "starting" page.
-NAVIGATION_WAIT = 3.0
+NAVIGATION_WAIT = 1.5
 
 _JUPYTER_COOKIE_PREFIXES = ("username-", "jupyterhub-")
 _JUPYTER_COOKIES = {"_xsrf"}
