@@ -1,133 +1,49 @@
 """``jupyter vscode`` / ``jupyter-vscode``: command-line entry point.
 
-Usage::
-
-    jupyter vscode install [--method {auto,npm}] [--version X.Y.Z] [--prefix DIR]
-                           [--force] [--prune] [-q]
-    jupyter vscode version
+Each subcommand lives in ``jupyter_vscode/commands/<name>.py`` and registers itself with
+``register(subparsers)``, setting ``run`` to the function that executes it.
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
+import importlib
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from types import FrameType
 
 from ._version import __version__
-from .paths import PREFIX_ENV, default_install_prefix
+
+#: Modules under jupyter_vscode.commands, in the order ``--help`` lists them.
+COMMANDS = ["install"]
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from .installer.methods import AUTO, METHODS
-
     parser = argparse.ArgumentParser(
         prog="jupyter vscode",
         description="Manage the code-server that jupyter-vscode runs.",
     )
     parser.add_argument("--version", action="version", version=f"jupyter-vscode {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    inst = sub.add_parser(
-        "install",
-        help="install code-server where the Jupyter extension finds it",
-        description=(
-            "Install code-server into PREFIX/versions/ and make PREFIX/bin/code-server run it. "
-            "Re-running with an installed version is a no-op; the previous version keeps "
-            "working until the new one is verified."
-        ),
-    )
-    inst.add_argument(
-        "--method",
-        choices=[AUTO, *METHODS],
-        default=AUTO,
-        help="how to get code-server (auto: npm, for now)",
-    )
-    inst.add_argument(
-        "--version",
-        dest="cs_version",
-        metavar="VERSION",
-        help="code-server version (default: the newest on the npm registry)",
-    )
-    inst.add_argument(
-        "--prefix",
-        type=Path,
-        default=None,
-        help=f"install prefix (default: ${PREFIX_ENV} or ~/.local/share/jupyter-vscode)",
-    )
-    inst.add_argument("--force", action="store_true", help="reinstall even if present")
-    inst.add_argument(
-        "--prune", action="store_true", help="remove installed versions other than the active one"
-    )
-    inst.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-
-    sub.add_parser("version", help="print the jupyter-vscode version")
+    for name in COMMANDS:
+        importlib.import_module(f"{__package__}.commands.{name}").register(sub)
+    version = sub.add_parser("version", help="print the jupyter-vscode version")
+    version.set_defaults(run=_print_version)
     return parser
 
 
-def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Unwind normally so the installer removes its staging dir and stops npm.
-    raise SystemExit(128 + signum)
-
-
-def _install(args: argparse.Namespace) -> int:
-    from .installer import InstallError, InstallOptions, Reporter, install
-
-    reporter = Reporter(quiet=args.quiet)
-    prefix: Path = args.prefix if args.prefix is not None else default_install_prefix()
-    options = InstallOptions(
-        prefix=prefix,
-        method=args.method,
-        version=args.cs_version,
-        force=args.force,
-        prune=args.prune,
-    )
-    try:
-        result = install(options, reporter)
-    except InstallError as exc:
-        reporter.error(str(exc))
-        return exc.exit_code
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        reporter.error(
-            f"the install failed: {exc.strerror or exc}{where}. The previously installed "
-            "code-server, if any, is untouched; fix the cause and run the command again."
-        )
-        return 1
-    except KeyboardInterrupt:
-        reporter.error("interrupted; the previously installed code-server, if any, is untouched.")
-        return 130
-
-    reporter.info(f"code-server {result.install.version} is at {result.install.path}")
-    reporter.info(f"launcher: {result.executable}")
-    if prefix.expanduser().absolute() != default_install_prefix().absolute():
-        reporter.info(
-            f"note: the Jupyter extension looks in {default_install_prefix()}; set "
-            f"{PREFIX_ENV}={prefix} for the Jupyter server (or c.VSCode.code_server) to use this"
-        )
-    if result.changed:
-        reporter.info("done: restart Jupyter, or reload the VS Code tab, to use it")
-    else:
-        reporter.info("done: nothing to change")
+def _print_version(args: argparse.Namespace) -> int:
+    print(__version__)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
-    if args.command == "install":
-        previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)
-        try:
-            return _install(args)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-    if args.command == "version":
-        print(__version__)
-        return 0
-    parser.print_help()
-    return 2
+    run = getattr(args, "run", None)
+    if run is None:
+        parser.print_help()
+        return 2
+    return int(run(args))
 
 
 if __name__ == "__main__":

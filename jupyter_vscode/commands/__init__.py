@@ -1,0 +1,1 @@
+"""Subcommands of ``jupyter vscode``: one module each, with ``register(subparsers)``."""
