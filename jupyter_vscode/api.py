@@ -14,6 +14,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from .config import VSCode
+from .open_url import OpenURLHandler
 from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, Supervisor
 
@@ -122,4 +123,5 @@ def api_handlers(supervisor: Supervisor, config: VSCode) -> list[tuple[str, type
         (f"{API_PATH}/stop", StopHandler, kwargs),
         (f"{API_PATH}/log", LogHandler, kwargs),
         (f"{API_PATH}/launcher", LauncherHandler, kwargs),
+        (f"{API_PATH}/url", OpenURLHandler, {}),
     ]
