@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from ._version import __version__
 
 #: Modules under jupyter_vscode.commands, in the order ``--help`` lists them.
-COMMANDS = ["install"]
+COMMANDS = ["install", "doctor"]
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,224 @@
+"""code-server itself: which one, which version, and whether it starts and answers.
+
+The start test launches code-server exactly as the extension does (the Supervisor, hence
+``build_launch``, with the configured options and extra arguments) except that its user-data,
+extensions and log directories are throwaway ones, it listens on a unix socket, and
+$XDG_DATA_HOME points into the throwaway directory too (code-server appends to
+``$XDG_DATA_HOME/code-server/coder-logs`` whatever its --user-data-dir): the user's settings,
+extensions, logs and any configured TCP port are left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+
+from ..codeserver import CONFIG_YAML, child_env
+from ..config import VSCode
+from ..locate import INSTALL_HINT, Lookup, find_code_server
+from .options import Options
+from .report import FAIL, OK, WARN, Check, guarded
+
+VERSION_TIMEOUT = 30.0
+OUTPUT_LINES = 8
+
+SOURCES = {
+    "config": "c.VSCode.code_server / $JUPYTER_VSCODE_CODE_SERVER",
+    "PATH": "code-server on PATH",
+    "jupyter vscode install": "the `jupyter vscode install` prefix",
+    "~/.local/bin": "~/.local/bin (coder's install.sh)",
+}
+
+
+@dataclass
+class Found:
+    check: Check
+    path: str | None = None
+    lookup: Lookup | None = None
+
+
+def lookup(opts: Options) -> Found:
+    name = "code-server found"
+    try:
+        configured = opts.values["code_server"]
+        if configured.error:
+            return Found(
+                Check(name, FAIL, configured.error, "fix c.VSCode.code_server or the variable")
+            )
+        found = find_code_server(str(configured.value))
+        if found.path is None:
+            if found.source == "config":
+                detail = (
+                    f"not found at the configured path {found.tried[0]!r} "
+                    f"({configured.source}); no other location is tried"
+                )
+                hint = (
+                    f"correct or unset c.VSCode.code_server / $JUPYTER_VSCODE_CODE_SERVER, or "
+                    f"run `{INSTALL_HINT}` and unset it"
+                )
+            else:
+                detail = "not found; looked at: " + ", ".join(found.tried)
+                hint = f"run `{INSTALL_HINT}`"
+            return Found(Check(name, FAIL, detail, hint), None, found)
+        via = SOURCES.get(found.source, found.source)
+        if found.source == "config":
+            via += f" ({configured.source})"
+        real = os.path.realpath(found.path)
+        detail = f"{found.path} (via {via})"
+        if real != found.path:
+            detail += f" -> {real}"
+        return Found(Check(name, OK, detail), found.path, found)
+    except Exception as e:  # noqa: BLE001
+        return Found(Check(name, FAIL, f"the check itself failed: {type(e).__name__}: {e}"))
+
+
+def _tail(text: str, n: int = OUTPUT_LINES) -> str:
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    return " | ".join(lines[-n:])
+
+
+@guarded("code-server version")
+def check_version(found: Found) -> Check:
+    """``code-server --version`` with a throwaway --config, so ~/.config stays untouched."""
+    name = "code-server version"
+    if found.path is None:
+        return Check(name, FAIL, "not run: code-server was not found", f"run `{INSTALL_HINT}`")
+    with tempfile.TemporaryDirectory(prefix="jupyter-vscode-doctor-") as tmp:
+        config = os.path.join(tmp, "config.yaml")
+        with open(config, "w") as f:
+            f.write(CONFIG_YAML)
+        try:
+            proc = subprocess.run(
+                [found.path, "--version", "--config", config],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=VERSION_TIMEOUT,
+                env=child_env(),
+                cwd=tmp,
+            )
+        except subprocess.TimeoutExpired:
+            return Check(
+                name,
+                FAIL,
+                f"`{found.path} --version` did not finish within {VERSION_TIMEOUT:g} s",
+                f"the install looks broken: reinstall with `{INSTALL_HINT} --force`",
+            )
+        except OSError as e:
+            return Check(
+                name,
+                FAIL,
+                f"cannot run {found.path}: {e.strerror or e}",
+                f"reinstall with `{INSTALL_HINT} --force`",
+            )
+    out = (proc.stdout or "") + (proc.stderr or "")
+    if proc.returncode != 0:
+        return Check(
+            name,
+            FAIL,
+            f"`code-server --version` exited with code {proc.returncode}: "
+            + (_tail(out) or "no output"),
+            f"the install looks broken: reinstall with `{INSTALL_HINT} --force`",
+        )
+    first = next((line.strip() for line in proc.stdout.splitlines() if line.strip()), "")
+    if not first:
+        return Check(name, WARN, "`code-server --version` printed nothing", "")
+    return Check(name, OK, first)
+
+
+@guarded("code-server start")
+def check_start(found: Found, opts: Options) -> Check:
+    name = "code-server start"
+    if found.path is None:
+        return Check(name, FAIL, "not run: code-server was not found", f"run `{INSTALL_HINT}`")
+    if opts.vscode is None:
+        return Check(
+            name,
+            WARN,
+            "not run: fix the invalid options first (see 'options')",
+            "the extension is disabled until the options are valid",
+        )
+    return asyncio.run(_start(found.path, opts))
+
+
+def _test_config(opts: Options, tmp: Path) -> VSCode:
+    """The configured options, with throwaway state directories and a unix socket."""
+    assert opts.vscode is not None
+    values = {name: getattr(opts.vscode, name) for name in opts.values}
+    values.update(
+        code_server=str(opts.values["code_server"].value),
+        user_data_dir=str(tmp / "user-data"),
+        extensions_dir=str(tmp / "extensions"),
+        log_dir=str(tmp / "logs"),
+        transport="socket",
+        max_restarts=0,
+    )
+    return VSCode(config=Config({"VSCode": values}))
+
+
+async def _start(executable: str, opts: Options) -> Check:
+    from ..supervisor import StartFailed, Supervisor
+
+    name = "code-server start"
+    tmp = Path(tempfile.mkdtemp(prefix="jupyter-vscode-doctor-"))
+    log = logging.getLogger("jupyter_vscode.doctor")
+    log.addHandler(logging.NullHandler())
+    log.propagate = False
+    supervisor: Supervisor | None = None
+    saved_xdg = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp / "xdg-data")
+    try:
+        config = _test_config(opts, tmp)
+        root = tmp / "folder"
+        root.mkdir()
+        # root is what VS Code opens unless c.VSCode.folder names a folder
+        supervisor = Supervisor(config, str(root), log)
+        began = time.monotonic()
+        try:
+            await supervisor.ensure_started(timeout=config.start_timeout + 15)
+        except StartFailed as e:
+            return Check(
+                name,
+                FAIL,
+                f"{e} (after {time.monotonic() - began:.1f} s)",
+                "see the output above; if it names a missing library or GLIBC version, this "
+                f"code-server does not run on this system: `{INSTALL_HINT} --force` builds one "
+                "that does. A bad c.VSCode.extra_args also shows up here.",
+            )
+        except asyncio.TimeoutError:
+            return Check(
+                name,
+                FAIL,
+                f"code-server did not answer within {config.start_timeout + 15:g} s",
+                "raise c.VSCode.start_timeout if the machine is slow",
+            )
+        elapsed = time.monotonic() - began
+        version = f" (code-server {supervisor.version})" if supervisor.version else ""
+        detail = f"answered GET /healthz on a unix socket in {elapsed:.1f} s{version}"
+        if elapsed > config.start_timeout / 2:
+            return Check(
+                name,
+                WARN,
+                detail + f", more than half of start_timeout ({config.start_timeout:g} s)",
+                "raise c.VSCode.start_timeout so a slow start is not counted as a failure",
+            )
+        return Check(name, OK, detail)
+    finally:
+        if supervisor is not None:
+            await supervisor.stop()
+            supervisor.output.close()
+        if saved_xdg is None:
+            os.environ.pop("XDG_DATA_HOME", None)
+        else:
+            os.environ["XDG_DATA_HOME"] = saved_xdg
+        shutil.rmtree(tmp, ignore_errors=True)

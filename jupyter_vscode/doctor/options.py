@@ -1,0 +1,229 @@
+"""The ``c.VSCode`` options as a Jupyter server started now would see them, and their sources.
+
+Jupyter's config files are read the way ServerApp reads them (``jupyter_config`` then
+``jupyter_server_config``, ``.py`` and ``.json``, from every directory of the config path,
+lowest priority first), followed by the extension's own ``jupyter_jupyter_vscode_config``,
+which jupyter-server applies on top. Each file is loaded on its own, so the report can name the
+file each value came from; nothing is initialized and no server is started.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from traitlets import TraitError
+from traitlets.config import Config
+from traitlets.config.loader import (
+    ConfigFileNotFound,
+    JSONFileConfigLoader,
+    PyFileConfigLoader,
+)
+
+from ..config import ENV_PREFIX, InvalidOption, VSCode
+from .report import FAIL, OK, WARN, Check, guarded
+
+CONFIG_BASENAMES = ("jupyter_config", "jupyter_server_config", "jupyter_jupyter_vscode_config")
+DEFAULT = "default"
+
+
+def env_source(name: str) -> str:
+    return f"env {ENV_PREFIX}{name.upper()}"
+
+
+def file_source(path: str) -> str:
+    return f"config {path}"
+
+
+@dataclass
+class Option:
+    value: Any
+    source: str
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"value": self.value, "source": self.source}
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+@dataclass
+class Options:
+    #: everything the config files set, merged (VSCode, ServerProxy, ServerApp, ...)
+    config: Config = field(default_factory=Config)
+    #: config files read, in the order they apply (last wins)
+    files: list[str] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    values: dict[str, Option] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: the options object, when every value is valid
+    vscode: VSCode | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {name: opt.to_json() for name, opt in self.values.items()}
+
+    @property
+    def log_dir(self) -> str | None:
+        opt = self.values.get("log_dir")
+        return None if opt is None or opt.error else str(opt.value)
+
+
+def config_paths() -> list[str]:
+    """The directories ServerApp reads config from, highest priority first
+    (jupyter_core's JupyterApp.config_file_paths)."""
+    from jupyter_core.paths import jupyter_config_dir, jupyter_config_path
+
+    paths = jupyter_config_path()
+    if jupyter_config_dir() not in paths:
+        paths.insert(0, jupyter_config_dir())
+    return paths
+
+
+def read_config_files(paths: list[str], opts: Options) -> dict[str, str]:
+    """Merge the config files into ``opts.config``; return option name -> file that set it."""
+    sources: dict[str, str] = {}
+    for basename in CONFIG_BASENAMES:
+        for directory in reversed(paths):
+            for loader_class, ext in ((PyFileConfigLoader, ".py"), (JSONFileConfigLoader, ".json")):
+                filename = basename + ext
+                loader = loader_class(filename, path=directory)
+                try:
+                    loaded = loader.load_config()
+                except ConfigFileNotFound:
+                    continue
+                except Exception as e:  # noqa: BLE001 - a user's config file may raise anything
+                    where = loader.full_filename or os.path.join(directory, filename)
+                    opts.file_errors.append(f"{where}: {type(e).__name__}: {e}")
+                    continue
+                opts.files.append(loader.full_filename)
+                if "VSCode" in loaded:
+                    for name in loaded["VSCode"]:
+                        sources[name] = loader.full_filename
+                opts.config.merge(loaded)
+    return sources
+
+
+def _trait_error(name: str, value: Any, where: str, e: Exception) -> str:
+    msg = str(e)
+    if "c.VSCode." not in msg:
+        msg = f"c.VSCode.{name}={value!r}: {msg}"
+    return f"{msg} (set in {where})"
+
+
+def load() -> Options:
+    """Read the config files and resolve every option; never raises."""
+    opts = Options()
+    try:
+        sources = read_config_files(config_paths(), opts)
+    except Exception as e:  # noqa: BLE001
+        opts.file_errors.append(f"reading Jupyter's config path: {type(e).__name__}: {e}")
+        sources = {}
+
+    names = sorted(VSCode.class_trait_names(config=True))
+    section = dict(opts.config["VSCode"]) if "VSCode" in opts.config else {}
+    good: dict[str, Any] = {}
+    for key, value in section.items():
+        if key not in names:
+            opts.warnings.append(
+                f"c.VSCode.{key} (in {sources.get(key, '?')}) is not an option of jupyter-vscode"
+            )
+            continue
+        try:
+            VSCode(config=Config({"VSCode": {key: value}}))
+        except (TraitError, InvalidOption) as e:
+            msg = _trait_error(key, value, sources.get(key, "?"), e)
+            opts.errors.append(msg)
+            opts.values[key] = Option(_jsonable(value), file_source(sources.get(key, "?")), msg)
+            continue
+        good[key] = value
+
+    vscode = VSCode(config=Config({"VSCode": good}))
+    for name in names:
+        if name in opts.values:  # invalid in a config file
+            continue
+        try:
+            value = getattr(vscode, name)
+        except InvalidOption as e:  # a bad environment variable
+            raw = os.environ.get(ENV_PREFIX + name.upper(), "")
+            opts.errors.append(str(e))
+            opts.values[name] = Option(raw, env_source(name), str(e))
+            continue
+        if name in good:
+            source = file_source(sources.get(name, "?"))
+            if os.environ.get(ENV_PREFIX + name.upper()):
+                opts.warnings.append(
+                    f"${ENV_PREFIX}{name.upper()} is set but c.VSCode.{name} in "
+                    f"{sources.get(name, '?')} takes precedence"
+                )
+        elif name in vscode._env_sources:
+            source = env_source(name)
+        else:
+            source = DEFAULT
+        opts.values[name] = Option(_jsonable(value), source)
+        try:
+            # what validate_all() does, per option, so every bad value is reported
+            vscode.set_trait(name, value)
+        except TraitError as e:
+            msg = str(e)
+            if "c.VSCode." not in msg:
+                msg = f"c.VSCode.{name}: {msg}"
+            if source != DEFAULT:
+                msg = f"{msg} (from {source})"
+            opts.errors.append(msg)
+            opts.values[name].error = msg
+
+    if not opts.errors:
+        try:
+            vscode.validate_all()
+        except (TraitError, InvalidOption) as e:
+            opts.errors.append(str(e))
+        else:
+            opts.vscode = vscode
+    return opts
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return repr(value)
+
+
+@guarded("config files")
+def check_config_files(opts: Options) -> Check:
+    name = "config files"
+    if opts.file_errors:
+        return Check(
+            name,
+            FAIL,
+            "cannot load: " + "; ".join(opts.file_errors),
+            "fix the file: Jupyter skips a config file that raises, so none of its settings apply",
+        )
+    detail = ", ".join(opts.files) if opts.files else "none found in " + ", ".join(config_paths())
+    return Check(name, OK, detail)
+
+
+@guarded("options")
+def check_options(opts: Options) -> Check:
+    name = "options"
+    if opts.errors:
+        return Check(
+            name,
+            FAIL,
+            "; ".join(opts.errors),
+            "fix or unset the value: with an invalid option the extension disables itself "
+            "(one error line in Jupyter's log)",
+        )
+    warnings = list(opts.warnings)
+    folder = opts.values.get("folder")
+    if folder and folder.value and not os.path.isdir(os.path.expanduser(str(folder.value))):
+        warnings.append(f"c.VSCode.folder={folder.value!r} ({folder.source}) is not a directory")
+    if warnings:
+        return Check(name, WARN, "; ".join(warnings), "remove or correct the setting named above")
+    changed = sorted(n for n, o in opts.values.items() if o.source != DEFAULT)
+    detail = "all valid" + (f"; set: {', '.join(changed)}" if changed else "; all defaults")
+    return Check(name, OK, detail)

@@ -1,0 +1,164 @@
+"""The Python side: package versions, whether Jupyter loads the extension, and packages that
+register a second VS Code."""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import metadata
+from typing import Any
+
+from .report import FAIL, OK, WARN, Check, guarded
+
+#: distribution -> (minimum version, why)
+REQUIREMENTS = {
+    "jupyter-server": ((2, 0), "jupyter-vscode is a jupyter-server 2 extension"),
+    "jupyter-server-proxy": ((4, 4), "the proxy handler this extension mounts"),
+    "tornado": ((6, 3), "websockets over unix sockets, which VS Code needs"),
+}
+#: packages that register their own VS Code / code-server with jupyter-server-proxy
+CONFLICTING_DISTS = ("jupyter-vscode-proxy", "jupyter-code-server", "jupyter-codeserver-proxy")
+CONFLICTING_NAMES = ("vscode", "code-server", "codeserver", "code_server")
+EXTENSION = "jupyter_vscode"
+LABEXTENSION = "jupyter-vscode"
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text.split("+")[0])[:3])
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@guarded("Jupyter packages")
+def check_versions() -> Check:
+    name = "Jupyter packages"
+    found: list[str] = []
+    problems: list[str] = []
+    for dist, (minimum, why) in REQUIREMENTS.items():
+        version = _version(dist)
+        wanted = ".".join(map(str, minimum))
+        if version is None:
+            found.append(f"{dist} missing")
+            problems.append(f"{dist} is not installed ({why})")
+        else:
+            found.append(f"{dist} {version}")
+            if _version_tuple(version) < minimum:
+                problems.append(f"{dist} {version} is older than {wanted} ({why})")
+    detail = ", ".join(found)
+    if problems:
+        pins = " ".join(
+            f"'{d}>={'.'.join(map(str, m))}'"
+            for d, (m, _) in REQUIREMENTS.items()
+            if any(p.startswith(d + " ") for p in problems)
+        )
+        return Check(
+            name,
+            FAIL,
+            detail + "; " + "; ".join(problems),
+            f"pip install -U {pins} (in the environment Jupyter runs from), then restart Jupyter",
+        )
+    return Check(name, OK, detail + "; websockets over unix sockets supported")
+
+
+@guarded("server extension")
+def check_server_extension() -> Check:
+    """Enabled in the jupyter_server_config(.d) files, as ServerApp.find_server_extensions reads
+    them (what `jupyter server extension list` shows per directory)."""
+    from jupyter_server.extension.config import ExtensionConfigManager
+
+    from .options import config_paths
+
+    name = "server extension"
+    paths = config_paths()
+    manager = ExtensionConfigManager(read_config_path=paths)
+    enabled = manager.enabled(EXTENSION)
+    where = [
+        d
+        for d in paths
+        if EXTENSION in ExtensionConfigManager(read_config_path=[d]).get_jpserver_extensions()
+    ]
+    if enabled:
+        return Check(name, OK, f"{EXTENSION} enabled (in {', '.join(where)})")
+    if where:
+        return Check(
+            name,
+            FAIL,
+            f"{EXTENSION} is disabled (in {', '.join(where)})",
+            f"jupyter server extension enable {EXTENSION}, then restart Jupyter",
+        )
+    return Check(
+        name,
+        FAIL,
+        f"{EXTENSION} is not enabled in any of {', '.join(paths)}",
+        f"reinstall the package (pip install jupyter-vscode puts the enabling file in "
+        f"etc/jupyter/jupyter_server_config.d), or `jupyter server extension enable {EXTENSION}`",
+    )
+
+
+@guarded("labextension")
+def check_labextension() -> Check:
+    import json
+
+    from jupyter_core.paths import jupyter_path
+
+    name = "labextension"
+    for directory in jupyter_path("labextensions"):
+        package = os.path.join(directory, LABEXTENSION, "package.json")
+        if os.path.isfile(package):
+            with open(package) as f:
+                version = json.load(f).get("version", "?")
+            return Check(name, OK, f"{LABEXTENSION} {version} at {os.path.dirname(package)}")
+    return Check(
+        name,
+        WARN,
+        f"{LABEXTENSION} not found in " + ", ".join(jupyter_path("labextensions")),
+        "no VS Code tile in JupyterLab (the <base_url>vscode/ URL still works): reinstall "
+        "jupyter-vscode from a wheel, or build it (`pip install .` needs Node.js)",
+    )
+
+
+def _server_proxy_config_names(config: Any) -> list[str]:
+    try:
+        if "ServerProxy" not in config or "servers" not in config["ServerProxy"]:
+            return []
+        servers = config["ServerProxy"]["servers"]
+    except Exception:  # noqa: BLE001 - an odd config must not break the check
+        return []
+    return [str(n) for n in (servers or {}) if str(n).lower() in CONFLICTING_NAMES]
+
+
+@guarded("conflicting packages")
+def check_conflicts(config: Any = None) -> Check:
+    name = "conflicting packages"
+    found: list[str] = []
+    uninstall: list[str] = []
+    for dist in CONFLICTING_DISTS:
+        version = _version(dist)
+        if version is not None:
+            found.append(f"{dist} {version} is installed")
+            uninstall.append(dist)
+    for ep in metadata.entry_points(group="jupyter_serverproxy_servers"):
+        if ep.name.lower() in CONFLICTING_NAMES:
+            dist = getattr(getattr(ep, "dist", None), "name", None) or "?"
+            found.append(f"entry point '{ep.name}' = {ep.value} (from {dist})")
+            if dist != "?" and dist not in uninstall:
+                uninstall.append(dist)
+    configured = _server_proxy_config_names(config) if config is not None else []
+    for server in configured:
+        found.append(f"c.ServerProxy.servers[{server!r}] in Jupyter's config")
+    if not found:
+        return Check(name, OK, "none")
+    hint = (
+        "they register a second VS Code with jupyter-server-proxy, which listens on an open "
+        "TCP port with no password; remove them"
+    )
+    if uninstall:
+        hint += f": pip uninstall {' '.join(uninstall)}"
+    if configured:
+        hint += "; delete the c.ServerProxy.servers entry"
+    return Check(name, WARN, "; ".join(found), hint + ", then restart Jupyter")

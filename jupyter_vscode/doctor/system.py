@@ -1,0 +1,171 @@
+"""The machine: C library, OS, Python, Node.js, and environment variables code-server sees."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ..codeserver import SCRUBBED_ENV
+from ..installer.layout import Layout
+from ..locate import INSTALL_HINT
+from .report import FAIL, OK, WARN, Check, guarded
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+def glibc_version() -> str | None:
+    """e.g. '2.36'; None when the C library is not glibc (musl, macOS)."""
+    try:
+        value = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError, AttributeError):
+        return None
+    if not value or not value.startswith("glibc "):
+        return None
+    return value.split()[1]
+
+
+@guarded("glibc")
+def check_glibc() -> Check:
+    name = "glibc"
+    version = glibc_version()
+    if version is None:
+        if sys.platform.startswith("linux"):
+            return Check(
+                name,
+                WARN,
+                "not glibc (musl, e.g. Alpine?): code-server's release builds need glibc",
+                "use a glibc-based image (Debian, Ubuntu, Amazon Linux), or build code-server "
+                "from source for this C library",
+            )
+        return Check(name, OK, f"not applicable on {sys.platform}")
+    v = _version_tuple(version)
+    if v < (2, 28):
+        return Check(
+            name,
+            WARN,
+            f"{version}: only code-server 4.16.1 and older run with glibc < 2.28",
+            f"use a newer OS image, or `{INSTALL_HINT} --version 4.16.1`",
+        )
+    if v < (2, 34):
+        return Check(
+            name,
+            WARN,
+            f"{version}: code-server 4.108.2 and newer need glibc ≥ 2.34",
+            f"use a newer OS image, or pin a code-server older than 4.108.2 with `{INSTALL_HINT} "
+            "--version VERSION --force` (the start test shows whether the installed one runs)",
+        )
+    return Check(name, OK, version)
+
+
+@guarded("OS")
+def check_platform() -> Check:
+    detail = f"{platform.system()} {platform.release()} {platform.machine()}"
+    try:
+        info = platform.freedesktop_os_release()
+        detail += f" ({info.get('PRETTY_NAME') or info.get('NAME', '')})"
+    except (OSError, AttributeError):
+        pass
+    if platform.system() != "Linux":
+        return Check(
+            "OS",
+            WARN,
+            detail,
+            "jupyter-vscode is tested on Linux only; `jupyter vscode install` supports Linux",
+        )
+    return Check("OS", OK, detail)
+
+
+@guarded("Python")
+def check_python() -> Check:
+    # jupyter-vscode does not install on Python < 3.10, so there is nothing to fail here
+    return Check("Python", OK, f"{platform.python_version()} ({sys.executable})")
+
+
+def _node_version(node: str) -> str:
+    proc = subprocess.run(
+        [node, "--version"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=15,
+    )
+    out = (proc.stdout or proc.stderr).strip()
+    if proc.returncode != 0:
+        raise RuntimeError(f"`{node} --version` exited with code {proc.returncode}: {out}")
+    return out
+
+
+def code_server_node(executable: str) -> tuple[str | None, str]:
+    """The Node.js that runs this code-server, and how we know; (None, why) if it has its own
+    that we can't tell or it is not Node-based as far as we can see."""
+    real = Path(os.path.realpath(executable))
+    root = real.parent.parent
+    install = Layout(root.parent.parent).read_install(root)
+    if install is not None and install.method == "npm":
+        m = re.search(r'exec "\$root/([^"]+)"', real.read_text(errors="replace"))
+        if m:
+            return str(root / m.group(1)), "bundled by `jupyter vscode install`, npm method"
+    bundled = root / "lib" / "node"
+    if bundled.is_file():
+        return str(bundled), "the node bundled with the code-server release"
+    try:
+        with open(real, "rb") as f:
+            first = f.readline(200).decode("utf-8", "replace")
+    except OSError:
+        first = ""
+    if first.startswith("#!") and "node" in first:
+        words = first[2:].split()
+        if words and os.path.basename(words[0]) == "env":
+            node = shutil.which(words[-1]) if len(words) > 1 else None
+            return node, "node on PATH (code-server installed with npm -g)"
+        return (words[0] if words else None), "the node in code-server's #! line"
+    return None, ""
+
+
+@guarded("Node.js")
+def check_node(executable: str | None) -> Check:
+    name = "Node.js"
+    if executable is not None:
+        node, why = code_server_node(executable)
+        if why:
+            if node is None or not os.path.exists(node):
+                return Check(
+                    name,
+                    FAIL,
+                    f"code-server runs on {why}, but it is missing ({node or 'not on PATH'})",
+                    f"reinstall code-server: `{INSTALL_HINT} --force`",
+                )
+            return Check(name, OK, f"{_node_version(node)} at {node} ({why})")
+    on_path = shutil.which("node")
+    if on_path is None:
+        return Check(name, OK, "no node on PATH (not needed to run code-server)")
+    return Check(
+        name,
+        OK,
+        f"{_node_version(on_path)} at {on_path} (on PATH; informational)",
+    )
+
+
+@guarded("environment")
+def check_env_vars() -> Check:
+    name = "environment"
+    present = [v for v in SCRUBBED_ENV if os.environ.get(v) is not None]
+    if not present:
+        return Check(name, OK, "none of " + ", ".join(SCRUBBED_ENV) + " is set")
+    return Check(
+        name,
+        OK,
+        "set in this environment: "
+        + ", ".join(present)
+        + " (they would make code-server listen elsewhere, ask for a password or hand off to "
+        "another VS Code; the extension removes them from code-server's environment, so "
+        "nothing to do)",
+    )
