@@ -71,7 +71,11 @@ def lookup(opts: Options) -> Found:
             return Found(Check(name, FAIL, detail, hint), None, found)
         via = SOURCES.get(found.source, found.source)
         if found.source == "config":
-            via += f" ({configured.source})"
+            via = (
+                "$JUPYTER_VSCODE_CODE_SERVER"
+                if configured.source.startswith("env ")
+                else f"c.VSCode.code_server in {configured.source.removeprefix('config ')}"
+            )
         real = os.path.realpath(found.path)
         detail = f"{found.path} (via {via})"
         if real != found.path:
@@ -104,7 +108,8 @@ def check_version(found: Found) -> Check:
                 text=True,
                 errors="replace",
                 timeout=VERSION_TIMEOUT,
-                env=child_env(),
+                # code-server creates $XDG_DATA_HOME/code-server/coder-logs even for --version
+                env={**child_env(), "XDG_DATA_HOME": tmp},
                 cwd=tmp,
             )
         except subprocess.TimeoutExpired:
@@ -128,12 +133,24 @@ def check_version(found: Found) -> Check:
             FAIL,
             f"`code-server --version` exited with code {proc.returncode}: "
             + (_tail(out) or "no output"),
-            f"the install looks broken: reinstall with `{INSTALL_HINT} --force`",
+            _broken_hint(out),
         )
     first = next((line.strip() for line in proc.stdout.splitlines() if line.strip()), "")
     if not first:
         return Check(name, WARN, "`code-server --version` printed nothing", "")
     return Check(name, OK, first)
+
+
+def _broken_hint(output: str) -> str:
+    if "GLIBC_" in output or "GLIBCXX_" in output:
+        from .system import glibc_version
+
+        return (
+            f"this code-server build needs a newer C library than this system's (glibc "
+            f"{glibc_version() or '?'}): install one built here with `{INSTALL_HINT} --force`, "
+            "or use an older code-server"
+        )
+    return f"the install looks broken: reinstall with `{INSTALL_HINT} --force`"
 
 
 @guarded("code-server start")
@@ -191,9 +208,9 @@ async def _start(executable: str, opts: Options) -> Check:
                 name,
                 FAIL,
                 f"{e} (after {time.monotonic() - began:.1f} s)",
-                "see the output above; if it names a missing library or GLIBC version, this "
-                f"code-server does not run on this system: `{INSTALL_HINT} --force` builds one "
-                "that does. A bad c.VSCode.extra_args also shows up here.",
+                "if its output names a missing library or a GLIBC version, this code-server does "
+                f"not run on this system (`{INSTALL_HINT} --force` builds one that does); an "
+                "unknown option means a bad c.VSCode.extra_args",
             )
         except asyncio.TimeoutError:
             return Check(
