@@ -1,7 +1,9 @@
 """``install()``: put a code-server version into a prefix and make it the active one.
 
-Steps, each safe to interrupt: check the prefix, take the lock, clear leftovers of killed runs,
-resolve the version, build into ``staging/``, verify, rename into ``versions/``, switch
+Steps, each safe to interrupt: refuse versions this host's glibc cannot run, check the prefix,
+take the lock, clear leftovers of killed runs, pick the method (``auto``: standalone when the
+release tarballs are reachable, else npm), resolve the version (without --version: the newest
+that runs here), build into ``staging/``, verify, rename into ``versions/``, switch
 ``current`` atomically, optionally prune. Until the switch, the previous install keeps working.
 """
 
@@ -15,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import errors
+from . import compat, errors
 from .layout import InstalledVersion, Layout, version_dir_name, write_marker
 from .lock import InstallLock
-from .methods import AUTO, METHODS, BuildContext, Method, choose_method
+from .methods import AUTO, METHODS, BuildContext, Method, Release, choose_method, kinds_for
 from .report import Reporter
 from .verify import verify_executable
 
@@ -34,6 +36,17 @@ class InstallOptions:
     force: bool = False
     prune: bool = False
     lock_timeout: float = 1800.0
+    #: file method: the release tarball, a local path or an http(s) URL.
+    source: str | None = None
+    #: standalone method: base URL of the release tarballs (else $JUPYTER_VSCODE_RELEASES_URL,
+    #: else GitHub's release downloads).
+    mirror: str | None = None
+    #: expected sha256 of the tarball (standalone/file); else the pinned table in checksums.py.
+    sha256: str | None = None
+    #: the host's glibc as "2.31"; None = read it from os.confstr (tests inject other values).
+    glibc: str | None = None
+    #: seconds between download progress lines when stderr is not a terminal.
+    progress_interval: float = 5.0
 
 
 @dataclass
@@ -54,77 +67,152 @@ def install(
     reporter = reporter or Reporter()
     methods = methods if methods is not None else METHODS
     layout = Layout(Path(os.path.abspath(os.path.expanduser(options.prefix))))
-    method_name = choose_method(options.method)
+    if options.method != AUTO and options.method not in methods:
+        raise ValueError(f"unknown install method {options.method!r}")
     requested = (options.version or "").strip().lstrip("v") or None
+    glibc = compat.parse_glibc(options.glibc) if options.glibc else compat.detect_glibc()
+    kinds = kinds_for(options.method)
+    # The version we know without any network: --version, or the name of the --from tarball.
+    hint = requested or _source_version(options)
+    if hint and compat.is_release(hint):
+        compat.check_runs(hint, glibc)  # refuse before downloading anything
 
-    # Fast path, without lock or registry: the requested version is already the active one.
-    if requested and not options.force and not options.prune:
-        present = layout.installed(requested, method_name)
+    # Fast path, without lock or network: the requested version is already the active one.
+    if hint and not options.force and not options.prune:
+        present = _installed(layout, hint, kinds)
         if present is not None and layout.is_active(present):
-            reporter.info(f"code-server {requested} is already installed in {present.path}")
+            reporter.info(f"code-server {hint} is already installed in {present.path}")
             return InstallResult(present, False, layout.bin_link)
 
     _ensure_writable(layout.prefix)
-    method = methods[method_name]()
+    method: Method | None = None
 
     with InstallLock(layout.lock_file, timeout=options.lock_timeout, on_wait=reporter.info):
-        for leftover in layout.clear_staging():
-            reporter.info(f"removed {leftover.name} left over from an interrupted install")
+        try:
+            for leftover in layout.clear_staging():
+                reporter.info(f"removed {leftover.name} left over from an interrupted install")
 
-        present = layout.installed(requested, method_name) if requested else None
-        if present is None or options.force:
-            method.check()
-            if requested:
-                reporter.info(f"checking code-server {requested} on the npm registry")
-            else:
-                reporter.info("asking the npm registry for the newest code-server")
-            release = method.resolve(requested)
-            present = layout.installed(release.version, method_name)
-
-        if present is not None and not options.force:
-            changed = not layout.is_active(present)
-            if changed:
-                layout.activate(present)
-                reporter.info(f"switched to the installed code-server {present.version}")
-            else:
-                reporter.info(f"code-server {present.version} is already installed")
-            result = InstallResult(present, changed, layout.bin_link)
-        else:
-            _warn_low_disk(layout.prefix, reporter)
-            log = layout.new_log_file()
-            reporter.info(
-                f"installing code-server {release.version} with {method_name} into "
-                f"{layout.versions / version_dir_name(release.version, method_name)}"
-            )
-            reporter.info(f"log: {log}")
-            started = time.monotonic()
-            stage = layout.new_staging_dir(version_dir_name(release.version, method_name))
-            try:
-                extra = method.build(stage, release, BuildContext(log, reporter))
-                write_marker(
-                    stage,
-                    version=release.version,
-                    method=method_name,
-                    installed=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    **extra,
+            present = _installed(layout, hint, kinds) if hint else None
+            if present is None or options.force:
+                method_name = choose_method(
+                    options.method, available=methods, mirror=options.mirror
                 )
-                reporter.info("verifying the new install")
-                line = verify_executable(stage / "bin" / "code-server", release.version, log)
-                reporter.info(f"code-server --version: {line}")
-                new = layout.commit(stage, release.version, method_name)
-            finally:
-                if stage.exists():
-                    shutil.rmtree(stage, ignore_errors=True)
-            layout.activate(new)
-            took = int(time.monotonic() - started)
-            reporter.info(f"installed code-server {new.version} in {took} s")
-            result = InstallResult(new, True, layout.bin_link, log)
+                if options.method == AUTO:
+                    why = "" if method_name == "standalone" else " (no release tarball reachable)"
+                    reporter.info(f"install method: {method_name}{why}")
+                method = methods[method_name]()
+                configure = getattr(method, "configure", None)
+                if configure is not None:
+                    configure(options, layout.staging, reporter)
+                method.check()
+                release = _resolve(method, requested, glibc, reporter)
+                compat.check_runs(release.version, glibc)
+                kind = getattr(method, "kind", method_name)
+                present = _installed(
+                    layout, release.version, (kind,) if options.force else (kind, *kinds)
+                )
 
-        if options.prune:
-            result.pruned = tuple(layout.prune(result.install))
-            for path in result.pruned:
-                reporter.info(f"removed old version {path.name}")
+            if present is not None and not options.force:
+                changed = not layout.is_active(present)
+                if changed:
+                    layout.activate(present)
+                    reporter.info(f"switched to the installed code-server {present.version}")
+                else:
+                    reporter.info(f"code-server {present.version} is already installed")
+                result = InstallResult(present, changed, layout.bin_link)
+            else:
+                assert method is not None
+                result = _build(layout, method, method_name, kind, release, reporter)
+
+            if options.prune:
+                result.pruned = tuple(layout.prune(result.install))
+                for path in result.pruned:
+                    reporter.info(f"removed old version {path.name}")
+        finally:
+            close = getattr(method, "close", None)
+            if close is not None:
+                close()
     return result
+
+
+def _resolve(
+    method: Method, requested: str | None, glibc: compat.Glibc | None, reporter: Reporter
+) -> Release:
+    where = getattr(method, "registry_label", "the npm registry")
+    cap = compat.version_cap(glibc)
+    if requested:
+        reporter.info(f"checking code-server {requested} on {where}")
+        return method.resolve(requested)
+    at_most = getattr(method, "resolve_at_most", None)
+    if cap is not None and at_most is not None:
+        assert glibc is not None
+        reporter.info(
+            f"glibc {glibc[0]}.{glibc[1]}: code-server {cap} is the newest release that runs here"
+        )
+        reporter.info(f"asking {where} for the newest code-server up to {cap}")
+        return at_most(cap)  # type: ignore[no-any-return]
+    reporter.info(f"asking {where} for the newest code-server")
+    return method.resolve(None)
+
+
+def _build(
+    layout: Layout,
+    method: Method,
+    method_name: str,
+    kind: str,
+    release: Release,
+    reporter: Reporter,
+) -> InstallResult:
+    _warn_low_disk(layout.prefix, reporter)
+    log = layout.new_log_file()
+    reporter.info(
+        f"installing code-server {release.version} with {method_name} into "
+        f"{layout.versions / version_dir_name(release.version, kind)}"
+    )
+    reporter.info(f"log: {log}")
+    started = time.monotonic()
+    stage = layout.new_staging_dir(version_dir_name(release.version, kind))
+    try:
+        extra = method.build(stage, release, BuildContext(log, reporter))
+        if method_name != kind:
+            extra = {**extra, "install_method": method_name}
+        write_marker(
+            stage,
+            version=release.version,
+            method=kind,
+            installed=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **extra,
+        )
+        reporter.info("verifying the new install")
+        line = verify_executable(stage / "bin" / "code-server", release.version, log)
+        reporter.info(f"code-server --version: {line}")
+        new = layout.commit(stage, release.version, kind)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+    layout.activate(new)
+    took = int(time.monotonic() - started)
+    reporter.info(f"installed code-server {new.version} in {took} s")
+    return InstallResult(new, True, layout.bin_link, log)
+
+
+def _installed(layout: Layout, version: str, kinds: tuple[str, ...]) -> InstalledVersion | None:
+    """An install of ``version`` of one of ``kinds``; the active one if several."""
+    found = [i for i in (layout.installed(version, kind) for kind in kinds) if i is not None]
+    for candidate in found:
+        if layout.is_active(candidate):
+            return candidate
+    return found[0] if found else None
+
+
+def _source_version(options: InstallOptions) -> str | None:
+    if options.method != "file" or not options.source:
+        return None
+    from .standalone import FileMethod
+
+    method = FileMethod()
+    method.source = options.source
+    return method.version_hint()
 
 
 def _ensure_writable(prefix: Path) -> None:

@@ -16,7 +16,7 @@ class InstallError(Exception):
 
     def __init__(self, message: str, *, log: Path | None = None, exit_code: int = 1) -> None:
         if log is not None:
-            message = f"{message} The full npm output is in {log}."
+            message = f"{message} The full output is in {log}."
         super().__init__(message)
         self.log = log
         self.exit_code = exit_code
@@ -108,4 +108,107 @@ def unsupported_platform(system: str, machine: str) -> InstallError:
         f"The npm install method has no Node.js build for {system}/{machine}. Install "
         "code-server yourself (https://coder.com/docs/code-server/install) and point "
         "c.VSCode.code_server or $JUPYTER_VSCODE_CODE_SERVER at it."
+    )
+
+
+# -- release tarballs (standalone and file methods) ---------------------------------------------
+
+UNTOUCHED = "the previously installed code-server, if any, is untouched"
+
+
+def glibc_too_old(version: str, needs: str, why: str, have: str, newest_ok: str) -> InstallError:
+    return InstallError(
+        f"code-server {version} cannot run on this host: {why} needs glibc {needs} or newer and "
+        f"this host has glibc {have}. The newest release that runs here is {newest_ok}: run "
+        f"`jupyter vscode install --version {newest_ok}` (or leave out --version to get it), "
+        "or use a newer OS image."
+    )
+
+
+def standalone_unsupported_platform(system: str, machine: str) -> InstallError:
+    return InstallError(
+        f"code-server publishes no release tarball for {system}/{machine} (only linux amd64 and "
+        "arm64). Use `--method npm`, or install code-server yourself and point "
+        "c.VSCode.code_server or $JUPYTER_VSCODE_CODE_SERVER at it."
+    )
+
+
+def download_failed(url: str, detail: str) -> InstallError:
+    return InstallError(
+        f"Downloading {url} failed ({detail}). Check the network connection and proxy settings "
+        "(HTTPS_PROXY), or use `--mirror URL` / `--method file --from PATH_OR_URL` where GitHub "
+        f"is not reachable, then run the command again; {UNTOUCHED}."
+    )
+
+
+def release_not_found(url: str, version: str) -> InstallError:
+    return InstallError(
+        f"There is no code-server {version} release tarball at {url} (HTTP 404). Check the "
+        "version (https://github.com/coder/code-server/releases) and the --mirror URL; "
+        f"{UNTOUCHED}."
+    )
+
+
+def download_truncated(url: str, got: int, expected: int) -> InstallError:
+    return InstallError(
+        f"The download of {url} was cut off after {got} of {expected} bytes. Nothing was "
+        f"installed and {UNTOUCHED}; run the command again (it starts over)."
+    )
+
+
+def checksum_mismatch(source: str, expected: str, actual: str) -> InstallError:
+    return InstallError(
+        f"The sha256 of {source} is {actual}, but {expected} was expected. The file is corrupt "
+        f"or not the release it claims to be, so nothing was installed and {UNTOUCHED}. Check "
+        "the source (and --sha256, if given)."
+    )
+
+
+def unsafe_tarball(source: str, member: str, reason: str) -> InstallError:
+    return InstallError(
+        f"Refusing to extract {source}: its entry {member!r} {reason}. A code-server release "
+        f"tarball never contains such entries; nothing was installed and {UNTOUCHED}."
+    )
+
+
+def not_a_release_tarball(source: str, detail: str) -> InstallError:
+    return InstallError(
+        f"{source} is not a code-server release tarball ({detail}). Expected "
+        "code-server-<version>-linux-<arch>.tar.gz as published on "
+        f"https://github.com/coder/code-server/releases; {UNTOUCHED}."
+    )
+
+
+def file_version_mismatch(source: str, found: str, requested: str) -> InstallError:
+    return InstallError(
+        f"{source} holds code-server {found}, but --version {requested} was requested. Leave "
+        "out --version (the version comes from the tarball) or use the matching tarball."
+    )
+
+
+def source_missing(source: str, detail: str) -> InstallError:
+    return InstallError(f"Cannot read {source} ({detail}). Check the --from path or URL.")
+
+
+def source_required() -> InstallError:
+    return InstallError(
+        "`--method file` needs `--from PATH_OR_URL`: a code-server release tarball "
+        "(code-server-<version>-linux-<arch>.tar.gz) as a local path or an http(s) URL, e.g. an "
+        "S3 presigned URL."
+    )
+
+
+def newest_unknown(detail: str) -> InstallError:
+    return InstallError(
+        "Could not find out the newest code-server version: the npm registry's version list "
+        f"was not reachable ({detail}). Pass `--version X.Y.Z` (see "
+        "https://github.com/coder/code-server/releases), or point $JUPYTER_VSCODE_NPM_REGISTRY "
+        "at a reachable npm registry mirror."
+    )
+
+
+def extensions_failed(detail: str, log: Path | None) -> InstallError:
+    where = f" The output is in {log}." if log else ""
+    return InstallError(
+        f"Installing VS Code extensions failed ({detail}); code-server itself is installed.{where}"
     )

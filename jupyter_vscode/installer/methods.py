@@ -1,13 +1,19 @@
 """Install methods: how a code-server version gets built into a staging directory.
 
-Only ``npm`` exists today. A method is anything with the :class:`Method` shape; to add one
-(e.g. ``standalone`` release tarballs or a local ``file``), implement it in its own module,
-register it in :data:`METHODS`, and teach :func:`choose_method` when ``auto`` should pick it.
+A method is anything with the :class:`Method` shape; to add one, implement it in its own
+module, register it in :data:`METHODS`, and teach :func:`choose_method` when ``auto`` should
+pick it. Optional extras a method may have, used by core when present: ``kind`` (the
+``versions/<version>-<kind>`` suffix, default its name), ``configure(options, staging,
+reporter)``, ``resolve_at_most(cap)`` (newest version not newer than ``cap``), ``version_hint()``
+(the version known without network, for the no-op fast path) and ``close()``.
+
+``auto`` is ``standalone`` (the release tarball: no compiler, ~1 minute) when the releases URL
+answers within a few seconds, like coder's install.sh, else ``npm``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -53,14 +59,63 @@ def _npm() -> Method:
     return NpmMethod()
 
 
+def _standalone() -> Method:
+    from .standalone import StandaloneMethod
+
+    return StandaloneMethod()
+
+
+def _file() -> Method:
+    from .standalone import FileMethod
+
+    return FileMethod()
+
+
 #: name -> factory. The CLI's --method choices are ``auto`` plus these keys.
-METHODS: dict[str, Callable[[], Method]] = {"npm": _npm}
+METHODS: dict[str, Callable[[], Method]] = {
+    "standalone": _standalone,
+    "npm": _npm,
+    "file": _file,
+}
+
+#: Where each method's installs live: ``versions/<version>-<kind>``. ``file`` installs the same
+#: release tarball as ``standalone``, so an install from either satisfies both.
+KINDS = {"standalone": "standalone", "file": "standalone", "npm": "npm"}
+
+#: Seconds ``auto`` waits for the releases URL before it falls back to npm.
+PROBE_TIMEOUT = 5.0
 
 
-def choose_method(requested: str) -> str:
-    """Resolve ``auto`` to a concrete method name."""
+def kinds_for(requested: str) -> tuple[str, ...]:
+    """The install kinds that satisfy a request for method ``requested`` (``auto``: any)."""
     if requested == AUTO:
-        return "npm"  # the only method so far; standalone/file will be tried first later
-    if requested not in METHODS:
-        raise ValueError(f"unknown install method {requested!r}")
-    return requested
+        return ("standalone", "npm")
+    return (KINDS.get(requested, requested),)
+
+
+def choose_method(
+    requested: str,
+    *,
+    available: Container[str] | None = None,
+    mirror: str | None = None,
+    probe: Callable[[str], bool] | None = None,
+) -> str:
+    """Resolve ``auto`` to a concrete method name: ``standalone`` if this platform has release
+    tarballs and the releases URL answers within PROBE_TIMEOUT, else ``npm``."""
+    available = METHODS if available is None else available
+    if requested != AUTO:
+        if requested not in available:
+            raise ValueError(f"unknown install method {requested!r}")
+        return requested
+    if "standalone" not in available:
+        return "npm"
+    from .download import reachable, releases_url
+    from .errors import InstallError
+    from .standalone import release_arch
+
+    try:
+        release_arch()
+    except InstallError:
+        return "npm"
+    check = probe or (lambda url: reachable(url, timeout=PROBE_TIMEOUT))
+    return "standalone" if check(releases_url(mirror)) else "npm"

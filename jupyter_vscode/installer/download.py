@@ -1,0 +1,224 @@
+"""HTTP for the tarball methods: reachability probe, small JSON queries, verified downloads.
+
+Only the standard library (urllib), so proxies come from the usual ``HTTPS_PROXY`` /
+``NO_PROXY`` environment variables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import TextIO
+
+from .._version import __version__
+from . import errors
+from .report import Reporter
+
+#: Where coder publishes release tarballs: ``<base>/v<V>/code-server-<V>-linux-<arch>.tar.gz``.
+DEFAULT_RELEASES_URL = "https://github.com/coder/code-server/releases/download"
+RELEASES_URL_ENV = "JUPYTER_VSCODE_RELEASES_URL"
+#: Where the newest version is looked up (same version numbers as the GitHub releases).
+DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org"
+NPM_REGISTRY_ENV = "JUPYTER_VSCODE_NPM_REGISTRY"
+
+USER_AGENT = f"jupyter-vscode/{__version__}"
+CHUNK = 1 << 16
+
+
+def releases_url(mirror: str | None = None) -> str:
+    return (mirror or os.environ.get(RELEASES_URL_ENV) or DEFAULT_RELEASES_URL).rstrip("/")
+
+
+def npm_registry_url() -> str:
+    return (
+        os.environ.get(NPM_REGISTRY_ENV)
+        or os.environ.get("npm_config_registry")
+        or os.environ.get("NPM_CONFIG_REGISTRY")
+        or DEFAULT_NPM_REGISTRY
+    ).rstrip("/")
+
+
+def _request(
+    url: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> urllib.request.Request:
+    """A request for an http(s) URL only (never file: or others)."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL: {url}")
+    return urllib.request.Request(  # noqa: S310 - scheme checked above
+        url, method=method, headers={"User-Agent": USER_AGENT, **(headers or {})}
+    )
+
+
+def reachable(url: str, timeout: float = 5.0) -> bool:
+    """Whether a server answers at ``url`` (any HTTP status counts) within ``timeout``."""
+    try:
+        with urllib.request.urlopen(_request(url, "HEAD"), timeout=timeout):  # noqa: S310
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, http.client.HTTPException, ValueError):
+        return False
+
+
+def fetch_json(url: str, *, accept: str = "application/json", timeout: float = 30.0) -> object:
+    request = _request(url, headers={"Accept": accept})
+    with urllib.request.urlopen(request, timeout=timeout) as r:  # noqa: S310
+        return json.loads(r.read())
+
+
+def registry_versions(timeout: float = 30.0) -> tuple[list[str], str | None]:
+    """code-server's published versions and its ``latest`` tag, from the npm registry's
+    abbreviated metadata (one ~150 kB request; no npm needed)."""
+    url = f"{npm_registry_url()}/code-server"
+    try:
+        doc = fetch_json(url, accept="application/vnd.npm.install-v1+json", timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        raise errors.newest_unknown(f"{url}: HTTP {exc.code}") from None
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise errors.newest_unknown(f"{url}: {_reason(exc)}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("versions"), dict):
+        raise errors.newest_unknown(f"{url}: unexpected answer")
+    tags = doc.get("dist-tags")
+    latest = tags.get("latest") if isinstance(tags, dict) else None
+    return list(doc["versions"]), str(latest) if latest else None
+
+
+class Progress:
+    """Download progress: a redrawn bar on a terminal (stderr), else a plain line every
+    ``interval`` seconds (reads well in lifecycle-script logs)."""
+
+    def __init__(
+        self,
+        reporter: Reporter,
+        label: str,
+        total: int | None,
+        *,
+        tty: bool | None = None,
+        stream: TextIO | None = None,
+        interval: float = 5.0,
+    ) -> None:
+        self.reporter = reporter
+        self.label = label
+        self.total = total
+        self.stream = stream or sys.stderr
+        if tty is None:
+            tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.tty = tty and not reporter.quiet
+        self.interval = 0.1 if self.tty else interval
+        self.done = 0
+        self.start = time.monotonic()
+        self._last = self.start
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now
+            self._show()
+
+    def finish(self) -> None:
+        self._show()
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def _show(self) -> None:
+        if self.reporter.quiet:
+            return
+        elapsed = max(time.monotonic() - self.start, 1e-6)
+        speed = f"{self.done / elapsed / 1e6:.1f} MB/s"
+        if self.total:
+            pct = min(100, self.done * 100 // self.total)
+            amount = f"{self.done / 1e6:.1f} of {self.total / 1e6:.1f} MB"
+        else:
+            pct = None
+            amount = f"{self.done / 1e6:.1f} MB"
+        if self.tty:
+            width = 30
+            filled = width * (pct or 0) // 100
+            bar = "#" * filled + "-" * (width - filled)
+            shown = f"{pct:3d}%" if pct is not None else "    "
+            self.stream.write(f"\r{self.label} [{bar}] {shown} {amount} {speed}  ")
+            self.stream.flush()
+        else:
+            shown = f"{pct}% " if pct is not None else ""
+            self.reporter.info(f"{self.label}: {shown}({amount}, {speed})")
+
+
+def download(
+    url: str,
+    dest: Path,
+    reporter: Reporter,
+    *,
+    timeout: float = 60.0,
+    progress_interval: float = 5.0,
+    tty: bool | None = None,
+    version: str = "",
+    display: str | None = None,
+) -> str:
+    """Stream ``url`` into ``dest``; return the sha256 of what was written.
+
+    A short body (fewer bytes than Content-Length, or the connection cut) raises InstallError
+    and removes ``dest``, so a rerun simply starts over.
+    """
+    shown = display or url
+    try:
+        response = urllib.request.urlopen(_request(url), timeout=timeout)  # noqa: S310
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404 and version:
+            raise errors.release_not_found(shown, version) from None
+        raise errors.download_failed(shown, f"HTTP {exc.code} {exc.reason}") from None
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise errors.download_failed(shown, _reason(exc)) from None
+
+    digest = hashlib.sha256()
+    length = response.headers.get("Content-Length")
+    total = int(length) if length and length.isdigit() else None
+    progress = Progress(reporter, "downloading", total, tty=tty, interval=progress_interval)
+    try:
+        with response, dest.open("wb") as out:
+            while True:
+                try:
+                    chunk = response.read(CHUNK)
+                except (OSError, http.client.HTTPException) as exc:
+                    if isinstance(exc, http.client.IncompleteRead) and total is not None:
+                        raise errors.download_truncated(shown, progress.done, total) from None
+                    raise errors.download_failed(shown, f"interrupted: {_reason(exc)}") from None
+                if not chunk:
+                    break
+                out.write(chunk)
+                digest.update(chunk)
+                progress.update(len(chunk))
+        if total is not None and progress.done != total:
+            raise errors.download_truncated(shown, progress.done, total)
+        progress.finish()
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.URLError):
+        if not isinstance(exc.reason, BaseException):
+            return str(exc.reason)
+        exc = exc.reason
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return "timed out"
+    return str(getattr(exc, "strerror", None) or exc or type(exc).__name__)
