@@ -336,3 +336,13 @@ def test_a_crashing_check_is_a_failed_check() -> None:
     result = boom()
     assert result.status == FAIL and "kaboom" in result.detail and result.hint
     assert OK == "ok"
+
+
+def test_extension_disabled_in_config_file(doctor: Doctor, stub: str) -> None:
+    (doctor.config_dir / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_vscode": False}}})
+    )
+    code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=stub)
+    ext = check(report, "server extension")
+    assert ext["status"] == "fail" and "disabled" in ext["detail"]
+    assert code == 1

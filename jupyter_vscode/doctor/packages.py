@@ -66,14 +66,28 @@ def check_versions() -> Check:
 
 
 @guarded("server extension")
-def check_server_extension() -> Check:
+def check_server_extension(config: Any = None) -> Check:
     """Enabled in the jupyter_server_config(.d) files, as ServerApp.find_server_extensions reads
-    them (what `jupyter server extension list` shows per directory)."""
+    them (what `jupyter server extension list` shows per directory), unless a config file sets
+    c.ServerApp.jpserver_extensions for it, which takes precedence."""
     from jupyter_server.extension.config import ExtensionConfigManager
 
     from .options import config_paths
 
     name = "server extension"
+    try:
+        explicit = config["ServerApp"]["jpserver_extensions"][EXTENSION]
+    except Exception:  # noqa: BLE001 - not set (or not a mapping): the .d files decide
+        explicit = None
+    if explicit is not None:
+        if explicit:
+            return Check(name, OK, f"{EXTENSION} enabled by c.ServerApp.jpserver_extensions")
+        return Check(
+            name,
+            FAIL,
+            f"{EXTENSION} is disabled by c.ServerApp.jpserver_extensions in a config file",
+            f"set c.ServerApp.jpserver_extensions[{EXTENSION!r}] = True, then restart Jupyter",
+        )
     paths = config_paths()
     manager = ExtensionConfigManager(read_config_path=paths)
     enabled = manager.enabled(EXTENSION)

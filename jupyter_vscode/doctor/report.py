@@ -92,7 +92,7 @@ def run(lines: int = 20, start: bool = True) -> Report:
     add(system.check_python())
     add(system.check_node(found.path))
     add(packages.check_versions())
-    add(packages.check_server_extension())
+    add(packages.check_server_extension(opts.config))
     add(packages.check_labextension())
     add(packages.check_conflicts(opts.config))
     add(system.check_env_vars())
