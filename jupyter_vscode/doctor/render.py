@@ -65,7 +65,7 @@ def to_text(report: Report, stream: TextIO = sys.stdout, colour: bool | None = N
     out.append("")
     out.append(bold("Options") + " (c.VSCode.*)")
     opt_width = max((len(n) for n in report.options), default=0)
-    val_width = min(48, max((len(repr(o["value"])) for o in report.options.values()), default=0))
+    val_width = min(60, max((len(repr(o["value"])) for o in report.options.values()), default=0))
     for name, opt in report.options.items():
         value = repr(opt["value"])
         line = f"  {name.ljust(opt_width)}  {value.ljust(val_width)}  {opt['source']}"
