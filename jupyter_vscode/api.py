@@ -55,6 +55,8 @@ class _Base(APIHandler):
 
 
 class StatusHandler(_Base):
+    _track_activity = False  # polled by the frontends: not a sign of use
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -81,6 +83,8 @@ class StopHandler(_Base):
 
 
 class LogHandler(_Base):
+    _track_activity = False
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -99,6 +103,8 @@ class LogHandler(_Base):
 
 
 class LauncherHandler(_Base):
+    _track_activity = False
+
     @web.authenticated
     @authorized
     async def get(self) -> None:

@@ -151,6 +151,8 @@ def build_launch(config: VSCode, executable: str, root_dir: str) -> LaunchSpec:
         argv.append("--disable-workspace-trust")
     # No "Deploy code-server for your team" advert in the user's welcome page.
     argv.append("--disable-getting-started-override")
+    for origin in config.trusted_origins:
+        argv += ["--trusted-origins", origin]
     argv += list(config.extra_args)
     argv.append(folder)
     cwd = folder if os.path.isdir(folder) else os.path.expanduser("~")

@@ -111,6 +111,27 @@ class VSCode(Configurable):
         $JUPYTER_VSCODE_LAUNCHER_CATEGORY, else 'Other'.""",
     ).tag(config=True)
 
+    idle_timeout = Float(
+        help="""Stop code-server after this many seconds without real use of VS Code (typing,
+        opening files, terminal input; an open but untouched tab does not count), to free its
+        memory; the next click starts it again. Default: $JUPYTER_VSCODE_IDLE_TIMEOUT, else 0 =
+        never.""",
+    ).tag(config=True)
+
+    trusted_origins = List(
+        Unicode(),
+        help="""Hosts whose Origin code-server accepts for websockets besides the request's
+        Host (code-server --trusted-origins): set it to the public host name when a front proxy
+        rewrites Host without setting X-Forwarded-Host. Never '*'. Default:
+        $JUPYTER_VSCODE_TRUSTED_ORIGINS (comma-separated), else [].""",
+    ).tag(config=True)
+
+    websocket_max_message_size = Int(
+        help="""Largest websocket message, in bytes, passed between the browser and
+        code-server (tornado's default of 10 MiB breaks VS Code: code-server issue 7139).
+        Default: $JUPYTER_VSCODE_WEBSOCKET_MAX_MESSAGE_SIZE, else 268435456 (256 MiB).""",
+    ).tag(config=True)
+
     log_dir = Unicode(
         help="""Directory for code-server's log (rotating, one file per Jupyter server).
         Default: $JUPYTER_VSCODE_LOG_DIR, else <Jupyter runtime dir>/jupyter-vscode.""",
@@ -201,6 +222,24 @@ class VSCode(Configurable):
     def _default_launcher_category(self) -> str:
         return str(self._from_env("launcher_category", "LAUNCHER_CATEGORY", "Other"))
 
+    @default("idle_timeout")
+    def _default_idle_timeout(self) -> float:
+        return float(self._from_env("idle_timeout", "IDLE_TIMEOUT", 0.0))
+
+    @default("trusted_origins")
+    def _default_trusted_origins(self) -> list[str]:
+        raw = _env("TRUSTED_ORIGINS")
+        if raw is None:
+            return []
+        self._env_sources["trusted_origins"] = f"${ENV_PREFIX}TRUSTED_ORIGINS={raw!r}"
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+    @default("websocket_max_message_size")
+    def _default_websocket_max_message_size(self) -> int:
+        return int(
+            self._from_env("websocket_max_message_size", "WEBSOCKET_MAX_MESSAGE_SIZE", 256 << 20)
+        )
+
     @default("log_dir")
     def _default_log_dir(self) -> str:
         from jupyter_core.paths import jupyter_runtime_dir
@@ -220,7 +259,7 @@ class VSCode(Configurable):
     @validate("start_timeout")
     def _check_start_timeout(self, proposal: Any) -> float:
         value = float(proposal["value"])
-        if not value > 0:
+        if not 0 < value < float("inf"):
             raise TraitError(f"c.VSCode.start_timeout={value!r}: expected a number of seconds > 0")
         return value
 
@@ -229,6 +268,33 @@ class VSCode(Configurable):
         value = int(proposal["value"])
         if value < 0:
             raise TraitError(f"c.VSCode.max_restarts={value!r}: expected 0 or more")
+        return value
+
+    @validate("idle_timeout")
+    def _check_idle_timeout(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if value < 0 or value != value:
+            raise TraitError(f"c.VSCode.idle_timeout={value!r}: expected seconds >= 0 (0 = never)")
+        return value
+
+    @validate("trusted_origins")
+    def _check_trusted_origins(self, proposal: Any) -> list[str]:
+        value = list(proposal["value"])
+        for origin in value:
+            if origin.strip() in ("*", "") or any(c.isspace() for c in origin):
+                raise TraitError(
+                    f"c.VSCode.trusted_origins contains {origin!r}: list host names, "
+                    "never '*' (that would let any web page drive this VS Code)"
+                )
+        return value
+
+    @validate("websocket_max_message_size")
+    def _check_ws_size(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if value < 1 << 20:
+            raise TraitError(
+                f"c.VSCode.websocket_max_message_size={value!r}: expected at least 1048576 (1 MiB)"
+            )
         return value
 
     @validate("launcher_title")

@@ -10,11 +10,13 @@ import asyncio
 import json
 from typing import Any
 
+from jupyter_server._tz import utcnow
 from jupyter_server.utils import ensure_async, url_path_join
 from jupyter_server_proxy.handlers import NamedLocalProxyHandler
 from tornado import web
 
 from . import pages
+from .activity import is_user_activity
 from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, State, Supervisor
 
@@ -78,16 +80,67 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             return int(self.supervisor.config.port)
         return 0
 
+    # -- activity: only real use of VS Code counts (see activity.py) -------------------------
+
+    def _record_activity(self) -> None:
+        """jupyter-server-proxy calls this for every message in both directions; ignore it."""
+
+    def _note_use(self) -> None:
+        self.settings["api_last_activity"] = utcnow()
+        self.supervisor.note_activity()
+
+    def on_message(self, message: str | bytes) -> Any:
+        if is_user_activity(message, self.supervisor.user_data_dir_bytes):
+            self._note_use()
+        return super().on_message(message)
+
+    # -- websockets: VS Code sends messages larger than tornado's 10 MiB default -------------
+
+    @property
+    def max_message_size(self) -> int:  # type: ignore[override]
+        return int(self.supervisor.config.websocket_max_message_size)
+
+    async def open(self, path: str) -> None:  # type: ignore[override]
+        self._note_use()
+        await super().open(path)
+        backend = getattr(self, "ws", None)
+        params = getattr(backend, "params", None)
+        if params is not None:  # the code-server side of the proxy, same limit
+            params.max_message_size = self.max_message_size
+
     # -- auth ------------------------------------------------------------------------------
 
     async def prepare(self, *args: Any, **kwargs: Any) -> None:
         await super().prepare(*args, **kwargs)
+        self._warn_if_insecure_context()
         # VS Code is a shell on this machine: require the same right as a terminal.
         allowed = await ensure_async(
             self.authorizer.is_authorized(self, self.current_user, "execute", "vscode")
         )
         if not allowed:
             raise web.HTTPError(403, "not allowed to use VS Code on this server")
+
+    def _warn_if_insecure_context(self) -> None:
+        """VS Code's webviews and service workers need HTTPS or localhost: say so, once."""
+        settings = self.settings
+        if settings.get("jupyter_vscode_warned_insecure"):
+            return
+        proto = self.request.headers.get("X-Forwarded-Proto", self.request.protocol)
+        host = self.request.host_name
+        if (
+            proto == "https"
+            or host in ("localhost", "127.0.0.1", "::1")
+            or host.endswith(".localhost")
+        ):
+            return
+        settings["jupyter_vscode_warned_insecure"] = True
+        self.log.warning(
+            "[jupyter-vscode] VS Code is opened over plain http on %r: browsers treat that as an "
+            "insecure context, so webviews (Markdown preview, notebooks, extension views) and "
+            "service workers won't work. Serve Jupyter over https (or reach it via localhost, "
+            "e.g. an SSH tunnel).",
+            host,
+        )
 
     # -- what reaches code-server ---------------------------------------------------------
 
@@ -188,6 +241,7 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         await ensure_async(self.proxy(self.port, path))
 
     async def proxy(self, port: int, path: str) -> Any:  # type: ignore[override]
+        self._note_use()
         if not self.supervisor.is_running() and not await self._ready(as_page=False):
             return None
         return await super().proxy(port, path)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import os
 import re
 import signal
 import time
@@ -88,11 +89,19 @@ class Supervisor:
         self._start_task: asyncio.Task[None] | None = None
         self._watch_task: asyncio.Task[None] | None = None
         self._reader_task: asyncio.Task[None] | None = None
+        self._idle_task: asyncio.Task[None] | None = None
+        self._last_use = clock()
+        self.idle_stops = 0
         self._stopping = False
         self.output = ProcessLog(config.log_dir, log)
         self._recent: deque[str] = deque(maxlen=50)
 
     # ---------------------------------------------------------------- public API
+
+    @property
+    def user_data_dir_bytes(self) -> bytes:
+        """The user-data dir as it appears in VS Code's messages (activity filtering)."""
+        return os.path.expanduser(self.config.user_data_dir).encode()
 
     @property
     def socket_path(self) -> str | None:
@@ -123,7 +132,13 @@ class Supervisor:
             "last_exit_code": self.last_exit,
             "error": self.error or None,
             "log_file": self.output.path,
+            "idle_seconds": round(self._clock() - self._last_use, 1),
+            "idle_stops": self.idle_stops,
         }
+
+    def note_activity(self) -> None:
+        """Somebody used VS Code just now (see activity.py for what counts)."""
+        self._last_use = self._clock()
 
     def start_soon(self) -> asyncio.Task[None]:
         """Start code-server unless it runs or is starting; return the shared start task."""
@@ -283,6 +298,9 @@ class Supervisor:
             spec.address,
         )
         self._watch_task = asyncio.ensure_future(self._watch(proc))
+        self._last_use = self._clock()
+        if self.config.idle_timeout > 0:
+            self._idle_task = asyncio.ensure_future(self._idle_watch(proc))
 
     async def _wait_ready(self, proc: asyncio.subprocess.Process, spec: LaunchSpec) -> None:
         deadline = self._clock() + self.config.start_timeout
@@ -360,8 +378,28 @@ class Supervisor:
         else:
             self.state = State.STOPPED
 
+    async def _idle_watch(self, proc: asyncio.subprocess.Process) -> None:
+        timeout = self.config.idle_timeout
+        interval = min(max(timeout / 4, 0.25), 30.0)
+        while self._proc is proc and proc.returncode is None:
+            await asyncio.sleep(interval)
+            idle = self._clock() - self._last_use
+            if self._proc is proc and idle >= timeout:
+                self.idle_stops += 1
+                self.output.mark(f"stopping code-server after {idle:.0f}s without use")
+                self.log.info(
+                    "[jupyter-vscode] stopping code-server after %.0fs without use "
+                    "(c.VSCode.idle_timeout); the next request starts it again",
+                    idle,
+                )
+                await self.stop()
+                return
+
     async def _terminate(self) -> None:
         proc, self._proc = self._proc, None
+        idle_task, self._idle_task = self._idle_task, None
+        if idle_task is not None and idle_task is not asyncio.current_task():
+            idle_task.cancel()
         if self._watch_task is not None and not self._watch_task.done():
             self._watch_task.cancel()
         if proc is not None and proc.returncode is None:

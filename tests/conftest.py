@@ -67,7 +67,10 @@ def code_server_exe(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def jp_server_config(
-    tmp_path: Path, vscode_options: dict[str, object], code_server_exe: str
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    vscode_options: dict[str, object],
+    code_server_exe: str,
 ) -> Config:
     options: dict[str, object] = {
         "code_server": code_server_exe,
@@ -76,10 +79,13 @@ def jp_server_config(
         "start_timeout": 60.0,
     }
     options.update(vscode_options)
+    marker = request.node.get_closest_marker("serverapp")
+    server_options = dict(marker.kwargs) if marker else {}
     return Config(
         {
             "ServerApp": {
-                "jpserver_extensions": {"jupyter_vscode": True, "jupyter_server_proxy": True}
+                "jpserver_extensions": {"jupyter_vscode": True, "jupyter_server_proxy": True},
+                **server_options,
             },
             "VSCode": options,
         }

@@ -226,3 +226,27 @@ def test_killed_jupyter_does_not_block_next_start(jupyter_process, real_code_ser
     assert [p for p in children if pid_alive(p)] == []  # parent-death signal
     jp2 = jupyter_process(real_code_server)
     _open_vscode(jp2)
+
+
+async def test_websocket_messages_over_10_mib_pass(jp_ws_fetch):
+    """code-server issue 7139 ('1009 message too big' through Jupyter's proxy): a 12 MiB
+    message goes browser → Jupyter → code-server (its own /proxy/<port>/) → an echo server and
+    back."""
+    from tornado import web, websocket
+
+    class Echo(websocket.WebSocketHandler):
+        def on_message(self, message):
+            self.write_message(message, binary=isinstance(message, bytes))
+
+    app = web.Application([("/ws", Echo)], websocket_max_message_size=64 << 20)
+    server = app.listen(0, address="127.0.0.1")
+    port = next(iter(server._sockets.values())).getsockname()[1]
+    try:
+        ws = await jp_ws_fetch("vscode", "proxy", str(port), "ws", max_message_size=64 << 20)
+        payload = bytes(range(256)) * (12 * 4096)  # 12 MiB
+        await ws.write_message(payload, binary=True)
+        echoed = await asyncio.wait_for(ws.read_message(), 60)
+        assert echoed == payload
+        ws.close()
+    finally:
+        server.stop()

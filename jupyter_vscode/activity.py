@@ -1,0 +1,48 @@
+"""Which VS Code traffic means somebody is using it.
+
+Jupyter's ``last_activity`` (``/api/status``) is what JupyterHub's idle culler and SageMaker's
+idle shutdown read. jupyter-server-proxy counts every proxied message, and an open VS Code tab
+that nobody touches talks all the time: protocol keep-alives and acks every few seconds, the
+workbench saving its UI state to the user-data dir every 5 s, an agent-host ping, port-forwarding
+candidate scans and telemetry. None of that may keep the server alive.
+
+VS Code's websocket messages start with a 13-byte protocol header: type (1 byte), id, ack,
+data length (4 bytes each). Only client-to-server *Regular* messages (type 1) can carry user
+actions; among them we drop what is known to be background work (recognised by the RPC channel
+or method name, or by touching only the user-data dir) and replies to server-initiated requests.
+Everything else — opening, editing and saving files, terminal input, running commands — counts.
+Server-to-client traffic never counts: it is code-server talking, not the user.
+"""
+
+from __future__ import annotations
+
+HEADER_SIZE = 13
+REGULAR = 1
+
+#: RPC channel or method names of periodic background traffic of an idle workbench.
+BACKGROUND_MARKERS: tuple[bytes, ...] = (
+    b"agentHostProxy",  # agent host ping every 5 s
+    b"$onDidTunnelsChange",  # answer to the server's periodic port-candidate scan
+    b"logTelemetry",  # telemetry events (telemetry is off, they still travel)
+    b"$acceptTerminalDimensions",  # layout, not input
+)
+
+#: First byte of an extension-host RPC body that is a reply or acknowledgement, not a request
+#: (VS Code's RPCProtocol MessageType: 5 Acknowledged … 12 ReplyErrEmpty).
+RPC_REPLY_TYPES = frozenset(range(5, 13))
+
+
+def is_user_activity(message: bytes | str, user_data_dir: bytes = b"") -> bool:
+    """True if a client-to-server websocket message reflects real use of VS Code."""
+    if isinstance(message, str):
+        # VS Code only sends binary frames; a text frame is not its protocol: count it.
+        return True
+    if len(message) <= HEADER_SIZE or message[0] != REGULAR:
+        return False  # keep-alive, ack, control, disconnect, or an empty regular message
+    body = message[HEADER_SIZE:]
+    if body[0] in RPC_REPLY_TYPES:
+        return False
+    if any(marker in body for marker in BACKGROUND_MARKERS):
+        return False
+    # The workbench persists its state under the user-data dir every few seconds.
+    return not (user_data_dir and user_data_dir in body and b"remoteFilesystem" in body)
