@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from ._version import __version__
 
 #: Modules under jupyter_vscode.commands, in the order ``--help`` lists them.
-COMMANDS = ["install", "doctor"]
+COMMANDS = ["install", "doctor", "lifecycle_config"]
 
 
 def _build_parser() -> argparse.ArgumentParser:

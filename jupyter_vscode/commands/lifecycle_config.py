@@ -1,0 +1,139 @@
+"""``jupyter vscode lifecycle-config``: a SageMaker lifecycle script that sets everything up."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..lifecycle import APP_TYPES, DEFAULT_NAME, MAX_CONTENT_CHARS, NI_PREFIX, TARGETS
+
+DESCRIPTION = f"""\
+Print a SageMaker lifecycle-configuration script (bash, for on-start / Jupyter server start)
+that pip-installs jupyter-vscode into Jupyter's Python, installs code-server (skipped when
+already there) and restarts Jupyter. The slow part runs in the background (SageMaker stops
+waiting after 5 minutes) and logs to ~/.jupyter-vscode-lifecycle.log (Studio) or
+/home/ec2-user/SageMaker/.jupyter-vscode-lifecycle.log (notebook instances). Exits with 2 when
+the options make the base64 text longer than SageMaker's {MAX_CONTENT_CHARS:,} characters.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "lifecycle-config",
+        help="print a SageMaker lifecycle configuration that installs VS Code for everyone",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--target", required=True, choices=TARGETS, help="where the script runs")
+    pkg = p.add_argument_group("jupyter-vscode package")
+    pkg.add_argument("--package-version", metavar="X", help="pin jupyter-vscode==X from PyPI")
+    pkg.add_argument(
+        "--wheel",
+        metavar="PATH|URL|s3://…",
+        help="install this wheel instead of PyPI's (offline / VPC-only domains); "
+        "s3:// is copied with the AWS CLI",
+    )
+    pkg.add_argument(
+        "--pip-args",
+        metavar="ARGS",
+        help="extra pip options, e.g. '--index-url https://mirror/simple'",
+    )
+    pkg.add_argument(
+        "--python",
+        metavar="PATH",
+        help="Jupyter's Python (default: Studio: found at run time; notebook instance: "
+        "JupyterSystemEnv's)",
+    )
+    cs = p.add_argument_group("code-server")
+    cs.add_argument(
+        "--code-server-tarball",
+        metavar="PATH|URL|s3://…",
+        help="install this release tarball (jupyter vscode install --method file --from)",
+    )
+    cs.add_argument("--code-server-sha256", metavar="HEX", help="expected sha256 of the tarball")
+    cs.add_argument("--code-server-version", metavar="V", help="code-server version")
+    cs.add_argument("--extensions", nargs="+", default=[], metavar="ID", help="VS Code extensions")
+    cs.add_argument(
+        "--prefix",
+        metavar="DIR",
+        help="install prefix (default: Studio: ~/.local/share/jupyter-vscode; notebook "
+        f"instance: {NI_PREFIX}, which survives stop/start)",
+    )
+    out = p.add_argument_group("output")
+    form = out.add_mutually_exclusive_group()
+    form.add_argument(
+        "--base64",
+        action="store_true",
+        help="print the base64 text (what --studio-lifecycle-config-content / --on-start "
+        "Content= take)",
+    )
+    form.add_argument(
+        "--aws-cli",
+        action="store_true",
+        help="print the `aws sagemaker create-…-lifecycle-config` command",
+    )
+    out.add_argument(
+        "--name", default=DEFAULT_NAME, help=f"lifecycle config name (default {DEFAULT_NAME})"
+    )
+    out.add_argument(
+        "--app-type",
+        choices=APP_TYPES,
+        help=f"Studio app type for --aws-cli (default {APP_TYPES[0]})",
+    )
+    out.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..lifecycle import (
+        LifecycleError,
+        LifecycleOptions,
+        aws_cli_command,
+        encode,
+        render_script,
+    )
+
+    try:
+        if args.app_type and args.target != "studio":
+            raise LifecycleError("--app-type is for --target studio only")
+        script = render_script(
+            LifecycleOptions(
+                target=args.target,
+                package_version=args.package_version,
+                wheel=args.wheel,
+                code_server_tarball=args.code_server_tarball,
+                code_server_sha256=args.code_server_sha256,
+                code_server_version=args.code_server_version,
+                extensions=tuple(args.extensions),
+                python=args.python,
+                prefix=args.prefix,
+                pip_args=args.pip_args,
+            )
+        )
+        content = encode(script)  # checks the size limit for every output form
+        if args.aws_cli:
+            text = aws_cli_command(content, args.target, args.name, args.app_type)
+        elif args.base64:
+            # a newline on a terminal; none in a file, which `file://` then passes as is
+            text = content if args.output else content + "\n"
+        else:
+            text = script
+    except LifecycleError as exc:
+        print(f"jupyter vscode lifecycle-config: error: {exc}", file=sys.stderr)
+        return 2
+
+    data = text.encode("utf-8")
+    if args.output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return 0
+    try:
+        args.output.write_bytes(data)
+        if not (args.base64 or args.aws_cli):
+            args.output.chmod(0o755)
+    except OSError as exc:
+        print(f"jupyter vscode lifecycle-config: error: {args.output}: {exc}", file=sys.stderr)
+        return 1
+    return 0

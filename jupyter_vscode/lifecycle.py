@@ -1,0 +1,194 @@
+"""SageMaker lifecycle-configuration scripts that install jupyter-vscode and code-server.
+
+The script is ``lifecycle.sh`` next to this module, with ``@@NAME@@`` placeholders that
+:func:`render_script` fills with shell-quoted values. SageMaker takes it base64-encoded, at most
+16,384 characters of base64; :func:`encode` checks that.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shlex
+from dataclasses import dataclass, field
+from importlib.resources import files
+
+from ._version import __version__
+
+STUDIO = "studio"
+NOTEBOOK_INSTANCE = "notebook-instance"
+TARGETS = (STUDIO, NOTEBOOK_INSTANCE)
+APP_TYPES = ("JupyterLab", "JupyterServer")
+
+#: SageMaker's limit on the base64 text of a lifecycle configuration.
+MAX_CONTENT_CHARS = 16_384
+PYPI_NAME = "jupyter-vscode"
+DEFAULT_NAME = "jupyter-vscode"
+
+#: Notebook instances: the Jupyter server's conda env, and the only directory that survives a
+#: stop/start (the root volume, home directory included, is re-created).
+NI_ENV = "/home/ec2-user/anaconda3/envs/JupyterSystemEnv"
+NI_PERSISTENT = "/home/ec2-user/SageMaker"
+NI_PREFIX = f"{NI_PERSISTENT}/.jupyter-vscode"
+NI_USER_DATA_DIR = f"{NI_PERSISTENT}/.jupyter-vscode-user-data"
+NI_SUDO = "sudo -u ec2-user -i"
+
+_NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+_SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
+# Marketplace IDs (publisher.name, optionally @version) or .vsix paths; no spaces or globs,
+# since the script passes them as a space-separated list.
+_EXTENSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:/~-]*")
+_VERSION_RE = re.compile(r"v?[0-9][0-9A-Za-z.+-]*")
+
+
+class LifecycleError(ValueError):
+    """Options that cannot make a working script; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class LifecycleOptions:
+    target: str
+    package_version: str | None = None
+    wheel: str | None = None
+    code_server_tarball: str | None = None
+    code_server_sha256: str | None = None
+    code_server_version: str | None = None
+    extensions: tuple[str, ...] = field(default_factory=tuple)
+    python: str | None = None
+    prefix: str | None = None
+    pip_args: str | None = None
+
+
+def _check_text(name: str, value: str | None) -> None:
+    if value is not None and (not value.strip() or re.search(r"[\x00-\x1f\x7f]", value)):
+        raise LifecycleError(f"{name} {value!r}: empty or contains control characters")
+
+
+def validate(opts: LifecycleOptions) -> None:
+    if opts.target not in TARGETS:
+        raise LifecycleError(f"unknown target {opts.target!r} (choose {' or '.join(TARGETS)})")
+    for name in (
+        "package_version",
+        "wheel",
+        "code_server_tarball",
+        "code_server_sha256",
+        "code_server_version",
+        "python",
+        "prefix",
+        "pip_args",
+    ):
+        _check_text("--" + name.replace("_", "-"), getattr(opts, name))
+    if opts.wheel and opts.package_version:
+        raise LifecycleError(
+            "--wheel and --package-version exclude each other: the wheel's version is the one"
+        )
+    if opts.package_version and not _VERSION_RE.fullmatch(opts.package_version):
+        raise LifecycleError(f"--package-version {opts.package_version!r} is not a version")
+    if opts.code_server_version and not _VERSION_RE.fullmatch(opts.code_server_version):
+        raise LifecycleError(f"--code-server-version {opts.code_server_version!r} is not a version")
+    if opts.code_server_sha256:
+        if not opts.code_server_tarball:
+            raise LifecycleError("--code-server-sha256 needs --code-server-tarball")
+        if not _SHA256_RE.fullmatch(opts.code_server_sha256):
+            raise LifecycleError("--code-server-sha256 must be 64 hex digits")
+    for ext in opts.extensions:
+        if not _EXTENSION_RE.fullmatch(ext):
+            raise LifecycleError(
+                f"--extensions {ext!r}: expected an ID like ms-python.python[@version] "
+                "or a .vsix path without spaces"
+            )
+    if opts.prefix and not opts.prefix.startswith("/"):
+        raise LifecycleError(f"--prefix {opts.prefix!r} must be an absolute path")
+    if opts.pip_args:
+        try:
+            shlex.split(opts.pip_args)
+        except ValueError as exc:
+            raise LifecycleError(f"--pip-args {opts.pip_args!r}: {exc}") from None
+
+
+def _q(value: str | None) -> str:
+    """A shell word for ``value`` (``''`` for none) that survives ``${VAR-word}``."""
+    return shlex.quote(value or "")
+
+
+def render_script(opts: LifecycleOptions) -> str:
+    """The lifecycle script for ``opts``: bash, LF line endings."""
+    validate(opts)
+    ni = opts.target == NOTEBOOK_INSTANCE
+    package = opts.wheel or (
+        f"{PYPI_NAME}=={opts.package_version.lstrip('v')}" if opts.package_version else PYPI_NAME
+    )
+    pip_args = " ".join(shlex.split(opts.pip_args)) if opts.pip_args else ""
+    values = {
+        "TITLE": "notebook instance" if ni else "Studio",
+        "GENERATOR": __version__,
+        "TARGET": opts.target,
+        "PACKAGE": _q(package),
+        "PIP_ARGS": _q(pip_args),
+        "TARBALL": _q(opts.code_server_tarball),
+        "SHA256": _q(opts.code_server_sha256),
+        "CS_VERSION": _q(opts.code_server_version),
+        "EXTENSIONS": _q(" ".join(opts.extensions)),
+        "PREFIX": _q(opts.prefix or (NI_PREFIX if ni else "")),
+        "USER_DATA_DIR": _q(NI_USER_DATA_DIR if ni else ""),
+        "PYTHON": _q(opts.python or (f"{NI_ENV}/bin/python" if ni else "")),
+        "SUDO": _q(NI_SUDO if ni else ""),
+        "RESTART": _q("systemctl restart jupyter-server" if ni else "restart-jupyter-server"),
+        # literal shell words (not user input): $HOME expands when the script runs
+        "LOG": (
+            f"{NI_PERSISTENT}/.jupyter-vscode-lifecycle.log"
+            if ni
+            else '"$HOME"/.jupyter-vscode-lifecycle.log'
+        ),
+    }
+    template = files(__package__).joinpath("lifecycle.sh").read_text(encoding="utf-8")
+
+    def fill(m: re.Match[str]) -> str:
+        return values[m.group(1)]
+
+    script = re.sub(r"@@([A-Z0-9_]+)@@", fill, template)
+    # a template checked out with CRLF (git autocrlf) would break the script: normalise
+    return script.replace("\r\n", "\n")
+
+
+def encode(script: str) -> str:
+    """The base64 text SageMaker takes (``base64 -A``), checked against its length limit."""
+    if "\r" in script:
+        raise LifecycleError("the script contains carriage returns, which break it")
+    content = base64.b64encode(script.encode("utf-8")).decode("ascii")
+    if len(content) > MAX_CONTENT_CHARS:
+        raise LifecycleError(
+            f"the script is {len(content):,} characters in base64; SageMaker takes at most "
+            f"{MAX_CONTENT_CHARS:,}. Shorten the longest values (e.g. s3:// locations instead "
+            "of presigned URLs, fewer extensions)."
+        )
+    return content
+
+
+def aws_cli_command(
+    content: str, target: str, name: str = DEFAULT_NAME, app_type: str | None = None
+) -> str:
+    """The ``aws sagemaker create-…-lifecycle-config`` command for base64 ``content``."""
+    if not _NAME_RE.fullmatch(name):
+        raise LifecycleError(
+            f"--name {name!r}: SageMaker wants 1-63 letters, digits and single hyphens inside"
+        )
+    if target == STUDIO:
+        app_type = app_type or APP_TYPES[0]
+        if app_type not in APP_TYPES:
+            raise LifecycleError(f"--app-type {app_type!r}: choose {' or '.join(APP_TYPES)}")
+        lines = [
+            "aws sagemaker create-studio-lifecycle-config",
+            f"--studio-lifecycle-config-name {name}",
+            f"--studio-lifecycle-config-content {content}",
+            f"--studio-lifecycle-config-app-type {app_type}",
+        ]
+    else:
+        if app_type:
+            raise LifecycleError("--app-type is for --target studio only")
+        lines = [
+            "aws sagemaker create-notebook-instance-lifecycle-config",
+            f"--notebook-instance-lifecycle-config-name {name}",
+            f"--on-start Content={content}",
+        ]
+    return " \\\n    ".join(lines) + "\n"
