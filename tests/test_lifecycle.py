@@ -1,0 +1,627 @@
+"""`jupyter vscode lifecycle-config`: the generated SageMaker scripts, and running them.
+
+The run tests execute each target's script in a sandbox: a temporary HOME, a fresh venv
+standing in for Jupyter's Python (dependencies borrowed read-only from the test venv, so pip
+works offline), this package as a wheel (built once per session, or $JUPYTER_VSCODE_TEST_WHEEL),
+a code-server release tarball served over loopback HTTP or "S3", and stubs for `sudo`,
+`systemctl`, `restart-jupyter-server` and `aws`. They then start Jupyter from that venv with
+that HOME and fetch <base_url>vscode/ from the code-server the script installed. The tarball's
+`bin/code-server` wraps the real code-server found by conftest (read-only).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from jupyter_vscode.cli import main
+from jupyter_vscode.lifecycle import (
+    MAX_CONTENT_CHARS,
+    LifecycleError,
+    LifecycleOptions,
+    encode,
+    render_script,
+)
+
+from .conftest import REAL_CODE_SERVER, REQUIRE_REAL, free_port
+
+ROOT = Path(__file__).parent.parent
+DONE = "jupyter-vscode lifecycle: done"
+FAILED = "jupyter-vscode lifecycle: FAILED"
+
+
+def generate(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["lifecycle-config", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def settings(script: str, *names: str, env: dict[str, str] | None = None) -> list[str]:
+    """The JV_* values the script's settings block sets, as bash sees them."""
+    head = script.split("\njv_log()", 1)[0]
+    show = "".join(f'printf "%s\\n" "${n}"\n' for n in names)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JV_")}
+    proc = subprocess.run(
+        ["bash", "-c", head + "\n" + show],
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return proc.stdout.splitlines()
+
+
+# --- generation ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["studio", "notebook-instance"])
+def test_script_is_bash_with_lf_endings(target, tmp_path):
+    script = render_script(LifecycleOptions(target=target))
+    assert script.startswith("#!/bin/bash\n")
+    assert "\nset -eu\n" in script
+    assert "\r" not in script
+    assert "@@" not in script
+    path = tmp_path / "on-start.sh"
+    path.write_text(script)
+    subprocess.run(["bash", "-n", str(path)], check=True)
+
+
+def test_studio_defaults():
+    script = render_script(LifecycleOptions(target="studio"))
+    pkg, sudo, restart, python, prefix, log = settings(
+        script,
+        "JV_PACKAGE",
+        "JV_SUDO",
+        "JV_RESTART_CMD",
+        "JV_PYTHON",
+        "JV_PREFIX",
+        "JV_LOG",
+        env={"HOME": "/home/sagemaker-user"},
+    )
+    assert pkg == "jupyter-vscode"
+    assert sudo == ""  # Studio scripts already run as the user
+    assert restart == "restart-jupyter-server"
+    assert python == ""  # found at run time
+    assert prefix == ""  # the installer's default, under the persistent home
+    assert log == "/home/sagemaker-user/.jupyter-vscode-lifecycle.log"
+    assert "nohup bash" in script
+
+
+def test_notebook_instance_defaults():
+    script = render_script(LifecycleOptions(target="notebook-instance"))
+    sudo, restart, python, prefix, data, log = settings(
+        script,
+        "JV_SUDO",
+        "JV_RESTART_CMD",
+        "JV_PYTHON",
+        "JV_PREFIX",
+        "JV_USER_DATA_DIR",
+        "JV_LOG",
+    )
+    assert sudo == "sudo -u ec2-user -i"
+    assert restart == "systemctl restart jupyter-server"
+    assert python == "/home/ec2-user/anaconda3/envs/JupyterSystemEnv/bin/python"
+    # only /home/ec2-user/SageMaker survives a stop/start
+    for path in (prefix, data, log):
+        assert path.startswith("/home/ec2-user/SageMaker/")
+
+
+def test_values_are_shell_quoted_and_overridable():
+    nasty = "/tmp/a b/it's $(touch /tmp/pwned) `x`.whl"
+    script = render_script(
+        LifecycleOptions(
+            target="studio",
+            wheel=nasty,
+            code_server_tarball="https://bucket.s3.amazonaws.com/cs.tar.gz?X-Amz-Signature=a&b=c",
+            code_server_version="4.139.1",
+            extensions=("ms-python.python", "ms-toolsai.jupyter@2024.1.0"),
+            pip_args="--index-url 'https://mirror/simple'",
+            python="/opt/conda/bin/python",
+        )
+    )
+    assert settings(
+        script, "JV_PACKAGE", "JV_TARBALL", "JV_EXTENSIONS", "JV_PIP_ARGS", "JV_PYTHON"
+    ) == [
+        nasty,
+        "https://bucket.s3.amazonaws.com/cs.tar.gz?X-Amz-Signature=a&b=c",
+        "ms-python.python ms-toolsai.jupyter@2024.1.0",
+        "--index-url https://mirror/simple",
+        "/opt/conda/bin/python",
+    ]
+    assert settings(script, "JV_PYTHON", "JV_SUDO", env={"JV_PYTHON": "/x/python"}) == [
+        "/x/python",
+        "",
+    ]
+
+
+def test_package_version_pins():
+    script = render_script(LifecycleOptions(target="studio", package_version="0.1.0"))
+    assert settings(script, "JV_PACKAGE") == ["jupyter-vscode==0.1.0"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--wheel", "x.whl", "--package-version", "1.0"], "exclude each other"),
+        (["--code-server-sha256", "ab" * 32], "needs --code-server-tarball"),
+        (["--code-server-tarball", "t.tgz", "--code-server-sha256", "xyz"], "64 hex digits"),
+        (["--extensions", "ms-python.python", "bad id"], "--extensions 'bad id'"),
+        (["--extensions", "*"], "--extensions '*'"),
+        (["--prefix", "relative/dir"], "absolute path"),
+        (["--package-version", "1.0; rm -rf /"], "is not a version"),
+        (["--wheel", "a\r\nb"], "control characters"),
+        (["--aws-cli", "--name", "no_underscores"], "--name"),
+        (["--pip-args", "'unbalanced"], "--pip-args"),
+    ],
+)
+def test_option_errors_exit_2(capsys, argv, message):
+    code, out, err = generate(capsys, "--target", "studio", *argv)
+    assert code == 2 and out == ""
+    assert message in err and err.startswith("jupyter vscode lifecycle-config: error:")
+
+
+def test_app_type_is_for_studio_only(capsys):
+    code, out, err = generate(capsys, "--target", "notebook-instance", "--app-type", "JupyterLab")
+    assert code == 2 and "studio only" in err
+
+
+def test_unknown_target_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["lifecycle-config", "--target", "emr"])
+    assert exc.value.code == 2
+
+
+def presigned(n: int) -> str:
+    return "https://bucket.s3.eu-west-1.amazonaws.com/key?X-Amz-Security-Token=" + "A" * n
+
+
+def test_realistic_presigned_urls_fit():
+    # presigned URLs with a session token run to ~1.5-2 kB each
+    opts = LifecycleOptions(
+        target="notebook-instance",
+        wheel=presigned(2000) + "&f=jupyter_vscode-0.1.0-py3-none-any.whl",
+        code_server_tarball=presigned(2000),
+        code_server_sha256="0" * 64,
+        extensions=("ms-python.python", "ms-toolsai.jupyter", "redhat.vscode-yaml"),
+    )
+    assert len(encode(render_script(opts))) <= MAX_CONTENT_CHARS
+
+
+@pytest.mark.parametrize("form", [[], ["--base64"], ["--aws-cli"]])
+def test_too_long_is_a_clear_error(capsys, form):
+    code, out, err = generate(
+        capsys, "--target", "studio", "--code-server-tarball", presigned(9000), *form
+    )
+    assert code == 2 and out == ""
+    assert "16,384" in err and "base64" in err
+
+
+def test_limit_is_checked_on_the_base64_text():
+    fits, too_long = None, None
+    for n in range(4000, 9000, 7):
+        script = render_script(LifecycleOptions(target="studio", wheel=presigned(n)))
+        size = len(base64.b64encode(script.encode()))
+        if size <= MAX_CONTENT_CHARS:
+            fits = script
+        else:
+            too_long = script
+            break
+    assert fits is not None and too_long is not None
+    assert len(encode(fits)) <= MAX_CONTENT_CHARS
+    with pytest.raises(LifecycleError):
+        encode(too_long)
+
+
+@pytest.mark.parametrize("target", ["studio", "notebook-instance"])
+def test_base64_round_trip(capsys, tmp_path, target):
+    _, script, _ = generate(capsys, "--target", target)
+    code, b64, _ = generate(capsys, "--target", target, "--base64")
+    assert code == 0 and b64.endswith("\n") and b64.count("\n") == 1
+    assert base64.b64decode(b64.strip(), validate=True).decode() == script
+    # the blog's `openssl base64 -A` / `base64 -w0` of the script gives the same text
+    (tmp_path / "s.sh").write_text(script)
+    ours = subprocess.run(
+        ["base64", "-w0", str(tmp_path / "s.sh")], capture_output=True, text=True, check=True
+    ).stdout
+    assert ours == b64.strip()
+
+
+def aws_argv(text: str) -> list[str]:
+    assert "\r" not in text and text.endswith("\n")
+    return shlex.split(text.replace("\\\n", " "))
+
+
+def test_aws_cli_studio(capsys):
+    _, script, _ = generate(capsys, "--target", "studio")
+    code, out, _ = generate(capsys, "--target", "studio", "--aws-cli")
+    argv = aws_argv(out)
+    assert code == 0
+    assert argv[:3] == ["aws", "sagemaker", "create-studio-lifecycle-config"]
+    opts = dict(zip(argv[3::2], argv[4::2], strict=True))
+    assert opts["--studio-lifecycle-config-name"] == "jupyter-vscode"
+    assert opts["--studio-lifecycle-config-app-type"] == "JupyterLab"
+    assert base64.b64decode(opts["--studio-lifecycle-config-content"]).decode() == script
+
+    _, out, _ = generate(
+        capsys, "--target", "studio", "--aws-cli", "--app-type", "JupyterServer", "--name", "vs-1"
+    )
+    opts = dict(zip(aws_argv(out)[3::2], aws_argv(out)[4::2], strict=True))
+    assert opts["--studio-lifecycle-config-app-type"] == "JupyterServer"
+    assert opts["--studio-lifecycle-config-name"] == "vs-1"
+
+
+def test_aws_cli_notebook_instance(capsys):
+    _, script, _ = generate(capsys, "--target", "notebook-instance")
+    code, out, _ = generate(capsys, "--target", "notebook-instance", "--aws-cli")
+    argv = aws_argv(out)
+    assert code == 0
+    assert argv[:5] == [
+        "aws",
+        "sagemaker",
+        "create-notebook-instance-lifecycle-config",
+        "--notebook-instance-lifecycle-config-name",
+        "jupyter-vscode",
+    ]
+    assert argv[5] == "--on-start" and argv[6].startswith("Content=")
+    assert base64.b64decode(argv[6].removeprefix("Content=")).decode() == script
+    assert len(argv) == 7
+
+
+def test_output_file(capsys, tmp_path):
+    out = tmp_path / "on-start.sh"
+    assert generate(capsys, "--target", "studio", "-o", str(out))[:2] == (0, "")
+    assert out.stat().st_mode & stat.S_IXUSR
+    data = out.read_bytes()
+    assert b"\r" not in data and data.startswith(b"#!/bin/bash\n")
+    b64 = tmp_path / "content.b64"
+    assert generate(capsys, "--target", "studio", "--base64", "-o", str(b64))[0] == 0
+    assert base64.b64decode(b64.read_bytes(), validate=True) == data  # no newline: file:// ok
+
+
+# --- running the scripts ---------------------------------------------------------------
+
+
+def installer_has_file_method() -> bool:
+    proc = subprocess.run(
+        [sys.executable, "-m", "jupyter_vscode.cli", "install", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return "--from" in proc.stdout and "file" in proc.stdout
+
+
+def need_real_code_server() -> str:
+    if REAL_CODE_SERVER is None:
+        if REQUIRE_REAL:
+            pytest.fail("no real code-server found; run `jupyter vscode install`")
+        pytest.skip("no real code-server found (run `jupyter vscode install`)")
+    if not installer_has_file_method():
+        pytest.skip("`jupyter vscode install` has no `--method file --from` yet")
+    return REAL_CODE_SERVER
+
+
+@pytest.fixture(scope="session")
+def package_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    given = os.environ.get("JUPYTER_VSCODE_TEST_WHEEL")
+    if given:
+        return Path(given)
+    need_real_code_server()  # don't spend a minute building for a test that would skip
+    out = tmp_path_factory.mktemp("wheel")
+    cmd = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(out)]
+    subprocess.run(cmd, check=True, timeout=600)
+    return next(out.glob("jupyter_vscode-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def code_server_tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release-shaped tarball whose bin/code-server execs the real one."""
+    real = need_real_code_server()
+    work = tmp_path_factory.mktemp("tarball")
+    first = subprocess.run(
+        [real, "--version", "--config", str(work / "config.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    version = re.search(r"^(\d+\.\d+\.\d+) ", first, re.M).group(1)  # type: ignore[union-attr]
+    top = f"code-server-{version}-linux-amd64"
+    exe = work / top / "bin" / "code-server"
+    exe.parent.mkdir(parents=True)
+    exe.write_text(f'#!/bin/sh\nexec {shlex.quote(real)} "$@"\n')
+    exe.chmod(0o755)
+    # the rest of a release's shape that the installer checks
+    (work / top / "lib").mkdir()
+    (work / top / "lib" / "node").write_text("#!/bin/sh\necho 'not used' >&2; exit 1\n")
+    (work / top / "lib" / "node").chmod(0o755)
+    (work / top / "package.json").write_text(
+        json.dumps({"name": "code-server", "version": version})
+    )
+    tarball = work / "dist" / f"{top}.tar.gz"
+    tarball.parent.mkdir()
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(work / top, arcname=top)
+    return tarball
+
+
+@pytest.fixture(scope="session")
+def http_server(code_server_tarball: Path):  # type: ignore[no-untyped-def]
+    handler = partial(SimpleHTTPRequestHandler, directory=str(code_server_tarball.parent))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def dependency_farm(dest: Path) -> Path:
+    """Links to the test venv's packages except jupyter-vscode (the wheel brings that)."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    dest.mkdir()
+    for entry in site.iterdir():
+        name = entry.name.lower()
+        if "jupyter_vscode" in name or name.startswith(("pip", "_distutils", "__editable__")):
+            continue
+        if entry.suffix == ".pth":
+            continue
+        (dest / entry.name).symlink_to(entry)
+    return dest
+
+
+@dataclass
+class Sandbox:
+    root: Path
+    home: Path
+    python: Path
+    s3: Path
+    record: Path
+    env: dict[str, str]
+
+    def calls(self) -> list[str]:
+        return self.record.read_text().splitlines() if self.record.exists() else []
+
+    def run_script(self, script: Path, cwd: str, log: Path, **env: str) -> str:
+        """Run the script (as SageMaker would), wait for its background part; the log."""
+        if log.exists():
+            log.unlink()
+        start = time.monotonic()
+        proc = subprocess.run(
+            ["bash", str(script)],
+            cwd=cwd,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        took = time.monotonic() - start
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert took < 15, f"the foreground took {took:.1f} s"
+        assert str(log) in proc.stdout
+        deadline = time.monotonic() + 400
+        text = ""
+        while time.monotonic() < deadline:
+            text = log.read_text() if log.exists() else ""
+            if DONE in text or FAILED in text:
+                break
+            time.sleep(0.5)
+        assert DONE in text, f"log {log}:\n{text}"
+        return text
+
+
+def write_stub(path: Path, body: str) -> None:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
+    home = tmp_path / "home"
+    home.mkdir()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    farm = dependency_farm(tmp_path / "deps")
+    (Path(purelib) / "zz_test_deps.pth").write_text(f"{farm}\n")
+
+    record = tmp_path / "calls.txt"
+    s3 = tmp_path / "s3"
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    rec = shlex.quote(str(record))
+    write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n')
+    write_stub(stubs / "restart-jupyter-server", f'echo "restart-jupyter-server $*" >>{rec}\n')
+    # sudo -u ec2-user -i CMD: CMD as this user, with a login-like (empty) environment
+    write_stub(
+        stubs / "sudo",
+        f'echo "sudo $*" >>{rec}\n'
+        "while :; do case $1 in -u) shift 2 ;; -i) shift ;; *) break ;; esac; done\n"
+        'exec env -i HOME="$HOME" PATH="$PATH" USER="$(id -un)" "$@"\n',
+    )
+    write_stub(
+        stubs / "aws",
+        f'echo "aws $*" >>{rec}\n'
+        '[ "$1 $2" = "s3 cp" ] || exit 1\nshift 2\n'
+        '[ "$1" = --only-show-errors ] && shift\n'
+        f'exec cp {shlex.quote(str(s3))}/"${{1#s3://}}" "$2"\n',
+    )
+
+    dev_bin = str(Path(sys.executable).parent)
+    path = [p for p in os.environ["PATH"].split(os.pathsep) if p and p != dev_bin]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("JUPYTER", "JV_", "PIP_"))
+        and k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
+    }
+    env.update(
+        HOME=str(home),
+        PATH=os.pathsep.join([str(stubs), *path]),
+        # offline: dependencies come from the test venv through the .pth above
+        JV_PIP_ARGS="--no-index --no-deps",
+    )
+    return Sandbox(tmp_path, home, python, s3, record, env)
+
+
+def put_s3(sandbox: Sandbox, key: str, source: Path) -> str:
+    dest = sandbox.s3 / key
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, dest)
+    return f"s3://{key}"
+
+
+def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -> None:
+    """Start Jupyter as the platform would after the restart; VS Code must come up."""
+    port, token = free_port(), "lifecycle-test"
+    root = sandbox.root / "notebooks"
+    root.mkdir()
+    argv = [
+        str(sandbox.python),
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--ServerApp.base_url={base_url}",
+    ]
+    if os.getuid() == 0:
+        argv.append("--allow-root")
+    env = {k: v for k, v in sandbox.env.items() if not k.startswith("JV_")}
+    log = sandbox.root / "jupyter.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}{base_url}"
+
+    def get(path: str, timeout: float = 5) -> tuple[int, str]:
+        req = urllib.request.Request(url + path, headers={"Authorization": f"token {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                get("api/status")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+        # loaded from the wheel's jupyter_server_config.d, not from the command line
+        status, body = get(f"vscode/?folder={root}", timeout=120)
+        assert status == 200 and "workbench" in body, (status, body[-2000:], log.read_text())
+        info = json.loads(get("api/vscode/status")[1])
+        assert info["state"] == "running", info
+        assert info["executable"].startswith(str(prefix)), (info, prefix)
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+@pytest.mark.timeout(900)
+def test_studio_script_runs(sandbox, capsys, http_server, code_server_tarball, package_wheel):
+    wheel = put_s3(sandbox, f"bucket/wheels/{package_wheel.name}", package_wheel)
+    script = sandbox.root / "on-jupyter-server-start.sh"
+    code, _, err = generate(
+        capsys,
+        "--target",
+        "studio",
+        "--wheel",
+        wheel,
+        "--code-server-tarball",
+        f"{http_server}/{code_server_tarball.name}",
+        "--python",
+        str(sandbox.python),
+        "-o",
+        str(script),
+    )
+    assert code == 0, err
+    log = sandbox.home / ".jupyter-vscode-lifecycle.log"
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+
+    assert f"Jupyter's Python: {sandbox.python}" in text
+    prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
+    assert os.access(prefix / "bin" / "code-server", os.X_OK), text
+    calls = sandbox.calls()
+    assert f"aws s3 cp --only-show-errors {wheel} " in "\n".join(calls)
+    assert "restart-jupyter-server " in calls
+    assert not any(c.startswith(("sudo", "systemctl")) for c in calls)
+    check_jupyter_serves_vscode(sandbox, "/jupyterlab/default/", prefix)
+
+
+@pytest.mark.timeout(900)
+def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, package_wheel):
+    tarball = put_s3(sandbox, f"bucket/cs/{code_server_tarball.name}", code_server_tarball)
+    script = sandbox.root / "on-start.sh"
+    code, _, err = generate(
+        capsys,
+        "--target",
+        "notebook-instance",
+        "--wheel",
+        str(package_wheel),
+        "--code-server-tarball",
+        tarball,
+        "-o",
+        str(script),
+    )
+    assert code == 0, err
+    persistent = sandbox.home / "SageMaker"  # stands in for /home/ec2-user/SageMaker
+    prefix = persistent / ".jupyter-vscode"
+    log = persistent / ".jupyter-vscode-lifecycle.log"
+    env = dict(
+        JV_PYTHON=str(sandbox.python),
+        JV_PREFIX=str(prefix),
+        JV_USER_DATA_DIR=str(persistent / ".jupyter-vscode-user-data"),
+        JV_LOG=str(log),
+    )
+    text = sandbox.run_script(script, cwd="/", log=log, **env)  # as root, in /
+
+    assert os.access(prefix / "bin" / "code-server", os.X_OK), text
+    calls = sandbox.calls()
+    assert calls.count("sudo -u ec2-user -i bash -s user") == 1
+    assert calls.count("systemctl restart jupyter-server") == 1
+    assert sum(c.startswith(f"aws s3 cp --only-show-errors {tarball} ") for c in calls) == 1
+    confd = Path(sysconfig.get_paths(vars={"base": str(sandbox.root / "venv")})["data"])
+    config = json.loads((confd / "etc/jupyter/jupyter_server_config.json").read_text())
+    assert config["VSCode"]["code_server"] == f"{prefix}/bin/code-server"
+    assert f"export JUPYTER_VSCODE_PREFIX={prefix}" in (sandbox.home / ".bashrc").read_text()
+
+    # on-start runs at every start: the second run skips the download
+    text = sandbox.run_script(script, cwd="/", log=log, **env)
+    assert "code-server is already installed" in text
+    calls = sandbox.calls()
+    assert sum(c.startswith(f"aws s3 cp --only-show-errors {tarball} ") for c in calls) == 1
+    assert calls.count("systemctl restart jupyter-server") == 2
+    assert (sandbox.home / ".bashrc").read_text().count("JUPYTER_VSCODE_PREFIX") == 1
+
+    check_jupyter_serves_vscode(sandbox, "/", prefix)
