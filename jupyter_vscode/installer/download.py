@@ -112,7 +112,7 @@ class Progress:
         if tty is None:
             tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.tty = tty and not reporter.quiet
-        self.interval = 0.1 if self.tty else interval
+        self.interval = min(interval, 0.1) if self.tty else interval
         self.done = 0
         self.start = time.monotonic()
         self._last = self.start
