@@ -26,13 +26,65 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--method",
         choices=[AUTO, *METHODS],
         default=AUTO,
-        help="how to get code-server (auto: npm, for now)",
+        help=(
+            "how to get code-server: standalone = the official release tarball; npm = the npm "
+            "package, built on its own Node.js (needs a compiler); file = a release tarball from "
+            "--from; auto (default) = standalone, or npm when the release URL does not answer"
+        ),
     )
     inst.add_argument(
         "--version",
         dest="cs_version",
         metavar="VERSION",
-        help="code-server version (default: the newest on the npm registry)",
+        help=(
+            "code-server version (default: the newest release that runs with this host's "
+            "glibc, from the npm registry's version list)"
+        ),
+    )
+    inst.add_argument(
+        "--from",
+        dest="source",
+        metavar="PATH_OR_URL",
+        help=(
+            "install this release tarball (code-server-<version>-linux-<arch>.tar.gz): a local "
+            "path or an http(s) URL such as an S3 presigned URL; implies --method file"
+        ),
+    )
+    inst.add_argument(
+        "--mirror",
+        metavar="URL",
+        help=(
+            "base URL of the release tarballs, <URL>/v<version>/code-server-<version>-linux-"
+            "<arch>.tar.gz (default: $JUPYTER_VSCODE_RELEASES_URL, else "
+            "https://github.com/coder/code-server/releases/download)"
+        ),
+    )
+    inst.add_argument(
+        "--sha256",
+        metavar="HEX",
+        help="expected sha256 of the tarball (default: checked when the release is pinned)",
+    )
+    inst.add_argument(
+        "--extensions",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="ID_OR_VSIX",
+        help="VS Code extensions to install afterwards (marketplace IDs or .vsix files)",
+    )
+    inst.add_argument(
+        "--extensions-file",
+        type=Path,
+        metavar="FILE",
+        help="more extensions, one per line (# comments allowed)",
+    )
+    inst.add_argument(
+        "--gallery",
+        metavar="URL",
+        help=(
+            "extension gallery for --extensions, e.g. https://open-vsx.org/vscode or a private "
+            "one (sets code-server's EXTENSIONS_GALLERY; a JSON object is passed as is)"
+        ),
     )
     inst.add_argument(
         "--prefix",
@@ -55,18 +107,32 @@ def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 def _install(args: argparse.Namespace) -> int:
     from ..installer import InstallError, InstallOptions, Reporter, install
+    from ..installer.extensions import install_extensions, read_extensions_file
 
     reporter = Reporter(quiet=args.quiet)
     prefix: Path = args.prefix if args.prefix is not None else default_install_prefix()
+    method = args.method
+    if args.source and method == "auto":
+        method = "file"
     options = InstallOptions(
         prefix=prefix,
-        method=args.method,
+        method=method,
         version=args.cs_version,
         force=args.force,
         prune=args.prune,
+        source=args.source,
+        mirror=args.mirror,
+        sha256=args.sha256,
     )
     try:
+        if args.source and method != "file":
+            raise InstallError(f"--from needs --method file (or no --method), not {method}.")
+        extensions = list(args.extensions)
+        if args.extensions_file is not None:
+            extensions += read_extensions_file(args.extensions_file)
         result = install(options, reporter)
+        if extensions:
+            install_extensions(result.executable, extensions, reporter, gallery=args.gallery)
     except InstallError as exc:
         reporter.error(str(exc))
         return exc.exit_code
