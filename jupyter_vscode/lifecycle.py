@@ -54,6 +54,7 @@ class LifecycleOptions:
     code_server_sha256: str | None = None
     code_server_version: str | None = None
     extensions: tuple[str, ...] = field(default_factory=tuple)
+    gallery: str | None = None
     python: str | None = None
     prefix: str | None = None
     pip_args: str | None = None
@@ -73,6 +74,7 @@ def validate(opts: LifecycleOptions) -> None:
         "code_server_tarball",
         "code_server_sha256",
         "code_server_version",
+        "gallery",
         "python",
         "prefix",
         "pip_args",
@@ -95,7 +97,7 @@ def validate(opts: LifecycleOptions) -> None:
         if not _EXTENSION_RE.fullmatch(ext):
             raise LifecycleError(
                 f"--extensions {ext!r}: expected an ID like ms-python.python[@version] "
-                "or a .vsix path without spaces"
+                "or a .vsix path or s3:// URL without spaces"
             )
     if opts.prefix and not opts.prefix.startswith("/"):
         raise LifecycleError(f"--prefix {opts.prefix!r} must be an absolute path")
@@ -129,6 +131,7 @@ def render_script(opts: LifecycleOptions) -> str:
         "SHA256": _q(opts.code_server_sha256),
         "CS_VERSION": _q(opts.code_server_version),
         "EXTENSIONS": _q(" ".join(opts.extensions)),
+        "GALLERY": _q(opts.gallery),
         "PREFIX": _q(opts.prefix or (NI_PREFIX if ni else "")),
         "USER_DATA_DIR": _q(NI_USER_DATA_DIR if ni else ""),
         "PYTHON": _q(opts.python or (f"{NI_ENV}/bin/python" if ni else "")),

@@ -13,11 +13,13 @@ JV_TARGET=@@TARGET@@
 JV_PACKAGE=${JV_PACKAGE-@@PACKAGE@@}
 JV_PIP_ARGS=${JV_PIP_ARGS-@@PIP_ARGS@@}
 # code-server release tarball (path, http(s) URL or s3://; empty: `jupyter vscode install`
-# downloads it), its sha256, version, and VS Code extensions to install
+# downloads it), its sha256, version; VS Code extensions (IDs, .vsix paths or s3://) and
+# the gallery they come from (empty: code-server's default)
 JV_TARBALL=${JV_TARBALL-@@TARBALL@@}
 JV_SHA256=${JV_SHA256-@@SHA256@@}
 JV_CS_VERSION=${JV_CS_VERSION-@@CS_VERSION@@}
 JV_EXTENSIONS=${JV_EXTENSIONS-@@EXTENSIONS@@}
+JV_GALLERY=${JV_GALLERY-@@GALLERY@@}
 # code-server install prefix (empty: the installer's default, ~/.local/share/jupyter-vscode)
 JV_PREFIX=${JV_PREFIX-@@PREFIX@@}
 # VS Code settings and extensions (empty: the extension's default, under ~)
@@ -67,7 +69,7 @@ jv_fetch() {
 
 # The user-level part (as ec2-user on notebook instances): pip, code-server, config.
 jv_user() {
-    local py prefix stamp want
+    local py prefix stamp want e
     jv_log "installing as $(id -un)"
     py=$(jv_find_python) || {
         jv_log "no Python that can import jupyter_server (tried ${JV_PYTHON:-the usual places})"
@@ -85,7 +87,7 @@ jv_user() {
 print(p())')}
     # On-start runs at every start: skip the download when this very install is there.
     stamp=$prefix/.lifecycle-installed
-    want="$JV_TARBALL|$JV_SHA256|$JV_CS_VERSION|$JV_EXTENSIONS"
+    want="$JV_TARBALL|$JV_SHA256|$JV_CS_VERSION|$JV_EXTENSIONS|$JV_GALLERY"
     if [ -x "$prefix/bin/code-server" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         jv_log "code-server is already installed in $prefix"
     else
@@ -93,8 +95,9 @@ print(p())')}
         [ -z "$JV_TARBALL" ] || set -- "$@" --method file --from "$(jv_fetch "$JV_TARBALL" "$jv_tmp")"
         [ -z "$JV_SHA256" ] || set -- "$@" --sha256 "$JV_SHA256"
         [ -z "$JV_CS_VERSION" ] || set -- "$@" --version "$JV_CS_VERSION"
-        # shellcheck disable=SC2086 # IDs without spaces
-        [ -z "$JV_EXTENSIONS" ] || set -- "$@" --extensions $JV_EXTENSIONS
+        [ -z "$JV_GALLERY" ] || set -- "$@" --gallery "$JV_GALLERY"
+        [ -z "$JV_EXTENSIONS" ] || set -- "$@" --extensions
+        for e in $JV_EXTENSIONS; do set -- "$@" "$(jv_fetch "$e" "$jv_tmp")"; done
         jv_log "jupyter vscode $*"
         "$py" -m jupyter_vscode.cli "$@"
         printf '%s\n' "$want" >"$stamp"
@@ -149,7 +152,7 @@ JV_SELF=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
 {
     echo 'set -eu'
     for v in JV_TARGET JV_PACKAGE JV_PIP_ARGS JV_TARBALL JV_SHA256 JV_CS_VERSION JV_EXTENSIONS \
-        JV_PREFIX JV_USER_DATA_DIR JV_PYTHON JV_SUDO JV_RESTART_CMD JV_LOG JV_SELF; do
+        JV_GALLERY JV_PREFIX JV_USER_DATA_DIR JV_PYTHON JV_SUDO JV_RESTART_CMD JV_LOG JV_SELF; do
         printf '%s=%q\n' "$v" "${!v}"
     done
     declare -f jv_log jv_find_python jv_fetch jv_user jv_background

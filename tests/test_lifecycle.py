@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -136,16 +137,24 @@ def test_values_are_shell_quoted_and_overridable():
             extensions=("ms-python.python", "ms-toolsai.jupyter@2024.1.0"),
             pip_args="--index-url 'https://mirror/simple'",
             python="/opt/conda/bin/python",
+            gallery="https://open-vsx.org/vscode",
         )
     )
     assert settings(
-        script, "JV_PACKAGE", "JV_TARBALL", "JV_EXTENSIONS", "JV_PIP_ARGS", "JV_PYTHON"
+        script,
+        "JV_PACKAGE",
+        "JV_TARBALL",
+        "JV_EXTENSIONS",
+        "JV_PIP_ARGS",
+        "JV_PYTHON",
+        "JV_GALLERY",
     ) == [
         nasty,
         "https://bucket.s3.amazonaws.com/cs.tar.gz?X-Amz-Signature=a&b=c",
         "ms-python.python ms-toolsai.jupyter@2024.1.0",
         "--index-url https://mirror/simple",
         "/opt/conda/bin/python",
+        "https://open-vsx.org/vscode",
     ]
     assert settings(script, "JV_PYTHON", "JV_SUDO", env={"JV_PYTHON": "/x/python"}) == [
         "/x/python",
@@ -166,6 +175,7 @@ def test_package_version_pins():
         (["--code-server-tarball", "t.tgz", "--code-server-sha256", "xyz"], "64 hex digits"),
         (["--extensions", "ms-python.python", "bad id"], "--extensions 'bad id'"),
         (["--extensions", "*"], "--extensions '*'"),
+        (["--gallery", ""], "--gallery"),
         (["--prefix", "relative/dir"], "absolute path"),
         (["--package-version", "1.0; rm -rf /"], "is not a version"),
         (["--wheel", "a\r\nb"], "control characters"),
@@ -488,6 +498,32 @@ def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
     return Sandbox(tmp_path, home, python, s3, record, env)
 
 
+def make_vsix(path: Path) -> Path:
+    """A minimal VS Code extension package, jvtest.hello 0.0.1."""
+    manifest = (
+        '<?xml version="1.0" encoding="utf-8"?><PackageManifest Version="2.0.0" '
+        'xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011"><Metadata>'
+        '<Identity Language="en-US" Id="hello" Version="0.0.1" Publisher="jvtest"/>'
+        "<DisplayName>hello</DisplayName></Metadata><Installation>"
+        '<InstallationTarget Id="Microsoft.VisualStudio.Code"/></Installation><Dependencies/>'
+        '<Assets><Asset Type="Microsoft.VisualStudio.Code.Manifest" '
+        'Path="extension/package.json" Addressable="true"/></Assets></PackageManifest>'
+    )
+    package = {"name": "hello", "publisher": "jvtest", "version": "0.0.1"}
+    package["engines"] = {"vscode": "^1.60.0"}
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("extension/package.json", json.dumps(package))
+        z.writestr("extension.vsixmanifest", manifest)
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats'
+            '.org/package/2006/content-types"><Default Extension=".json" ContentType='
+            '"application/json"/><Default Extension=".vsixmanifest" ContentType="text/xml"/>'
+            "</Types>",
+        )
+    return path
+
+
 def put_s3(sandbox: Sandbox, key: str, source: Path) -> str:
     dest = sandbox.s3 / key
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -582,6 +618,7 @@ def test_studio_script_runs(sandbox, capsys, http_server, code_server_tarball, p
 @pytest.mark.timeout(900)
 def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, package_wheel):
     tarball = put_s3(sandbox, f"bucket/cs/{code_server_tarball.name}", code_server_tarball)
+    vsix = put_s3(sandbox, "bucket/ext/hello.vsix", make_vsix(sandbox.root / "hello.vsix"))
     script = sandbox.root / "on-start.sh"
     code, _, err = generate(
         capsys,
@@ -591,6 +628,8 @@ def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, pac
         str(package_wheel),
         "--code-server-tarball",
         tarball,
+        "--extensions",
+        vsix,
         "-o",
         str(script),
     )
@@ -615,6 +654,9 @@ def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, pac
     config = json.loads((confd / "etc/jupyter/jupyter_server_config.json").read_text())
     assert config["VSCode"]["code_server"] == f"{prefix}/bin/code-server"
     assert f"export JUPYTER_VSCODE_PREFIX={prefix}" in (sandbox.home / ".bashrc").read_text()
+    # extensions go where the Jupyter server's code-server looks: the persistent user data dir
+    extensions = persistent / ".jupyter-vscode-user-data" / "extensions"
+    assert (extensions / "jvtest.hello-0.0.1" / "package.json").is_file(), text
 
     # on-start runs at every start: the second run skips the download
     text = sandbox.run_script(script, cwd="/", log=log, **env)

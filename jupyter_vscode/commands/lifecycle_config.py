@@ -53,7 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     cs.add_argument("--code-server-sha256", metavar="HEX", help="expected sha256 of the tarball")
     cs.add_argument("--code-server-version", metavar="V", help="code-server version")
-    cs.add_argument("--extensions", nargs="+", default=[], metavar="ID", help="VS Code extensions")
+    cs.add_argument(
+        "--extensions",
+        nargs="+",
+        default=[],
+        metavar="ID|VSIX",
+        help="VS Code extensions: marketplace IDs, .vsix paths or s3:// URLs of .vsix files",
+    )
+    cs.add_argument("--gallery", metavar="URL", help="extension gallery (e.g. Open VSX's)")
     cs.add_argument(
         "--prefix",
         metavar="DIR",
@@ -106,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
                 code_server_sha256=args.code_server_sha256,
                 code_server_version=args.code_server_version,
                 extensions=tuple(args.extensions),
+                gallery=args.gallery,
                 python=args.python,
                 prefix=args.prefix,
                 pip_args=args.pip_args,
