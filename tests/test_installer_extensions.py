@@ -1,0 +1,175 @@
+"""`jupyter vscode install --extensions ...`: argument handling with a fake code-server, and a
+real .vsix installed by the real code-server."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from jupyter_vscode import cli
+from jupyter_vscode.installer import InstallError, Reporter
+from jupyter_vscode.installer.extensions import (
+    ExtensionDirs,
+    default_dirs,
+    gallery_json,
+    install_extensions,
+    read_extensions_file,
+)
+from jupyter_vscode.installer.standalone import release_arch
+
+from .conftest import REAL_CODE_SERVER, REQUIRE_REAL
+from .release_server import make_release_tarball
+
+
+@pytest.fixture
+def fake_release(tmp_path: Path) -> Path:
+    arch = release_arch()
+    return make_release_tarball(tmp_path / f"code-server-4.20.0-linux-{arch}.tar.gz", "4.20.0")
+
+
+def recorded(path: Path) -> dict[str, str]:
+    lines = path.read_text().splitlines()
+    return {line.split(" ", 1)[0]: line.split(" ", 1)[1] if " " in line else "" for line in lines}
+
+
+def test_extensions_options_reach_code_server(
+    fake_release: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = tmp_path / "record.txt"
+    monkeypatch.setenv("FAKE_CS_RECORD", str(record))
+    monkeypatch.setenv("JUPYTER_VSCODE_USER_DATA_DIR", str(tmp_path / "ud"))
+    monkeypatch.delenv("JUPYTER_VSCODE_EXTENSIONS_DIR", raising=False)
+    monkeypatch.setenv("VSCODE_IPC_HOOK_CLI", "/tmp/some-running-vscode.sock")
+    vsix = tmp_path / "lists" / "local.vsix"
+    vsix.parent.mkdir()
+    vsix.write_bytes(b"PK")
+    ext_file = tmp_path / "lists" / "extensions.txt"
+    ext_file.write_text("# team defaults\nms-python.python\n\n  local.vsix  # built here\n")
+    prefix = tmp_path / "prefix"
+
+    code = cli.main(
+        ["install", "--from", str(fake_release), "--prefix", str(prefix), "-q"]
+        + ["--extensions", "redhat.vscode-yaml", "--extensions-file", str(ext_file)]
+        + ["--gallery", "https://open-vsx.org/vscode/"]
+    )
+    assert code == 0
+    seen = recorded(record)
+    args = seen["ARGS"].split()  # the --version check records first, then the install
+    assert args[0] == "--config" and args[1].endswith("/config.yaml")
+    assert not args[1].startswith(str(Path.home() / ".config"))
+    assert args[2:6] == [
+        "--user-data-dir",
+        str(tmp_path / "ud"),
+        "--extensions-dir",
+        str(tmp_path / "ud" / "extensions"),
+    ]
+    assert args[6:] == [
+        "--install-extension",
+        "redhat.vscode-yaml",
+        "--install-extension",
+        "ms-python.python",
+        "--install-extension",
+        str(vsix),
+    ]
+    assert json.loads(seen["GALLERY"]) == {
+        "serviceUrl": "https://open-vsx.org/vscode/gallery",
+        "itemUrl": "https://open-vsx.org/vscode/item",
+    }
+    assert seen["IPC"] == ""  # not handed to a running VS Code
+    assert (tmp_path / "ud" / "extensions").is_dir()
+
+
+def test_extensions_dir_env_and_failure(
+    fake_release: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FAKE_CS_RECORD", str(tmp_path / "record.txt"))
+    monkeypatch.setenv("JUPYTER_VSCODE_EXTENSIONS_DIR", str(tmp_path / "exts"))
+    assert default_dirs().extensions_dir == tmp_path / "exts"
+    code = cli.main(
+        ["install", "--from", str(fake_release), "--prefix", str(tmp_path / "p")]
+        + ["--extensions", "nobody.missing-ext"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Installing VS Code extensions failed" in err and "not found" in err
+    assert "code-server itself is installed" in err
+    assert "--extensions-dir " + str(tmp_path / "exts") in (tmp_path / "record.txt").read_text()
+
+
+def test_extensions_file_and_gallery_parsing(tmp_path: Path) -> None:
+    listing = tmp_path / "exts.txt"
+    listing.write_text("a.b\n# c.d\n e.f # why\n\n/abs/x.vsix\n")
+    assert read_extensions_file(listing) == ["a.b", "e.f", "/abs/x.vsix"]
+    with pytest.raises(InstallError, match="Cannot read the extensions file"):
+        read_extensions_file(tmp_path / "nope.txt")
+    assert json.loads(gallery_json("https://g.example/vscode/gallery"))["itemUrl"] == (
+        "https://g.example/vscode/item"
+    )
+    raw = '{"serviceUrl": "https://g.example/s", "itemUrl": "https://g.example/i"}'
+    assert json.loads(gallery_json(raw))["serviceUrl"] == "https://g.example/s"
+    with pytest.raises(InstallError, match="not an http"):
+        gallery_json("open-vsx.org")
+    with pytest.raises(InstallError, match="does not exist"):
+        install_extensions(Path("/bin/true"), [str(tmp_path / "no.vsix")], Reporter(quiet=True))
+
+
+def build_vsix(path: Path, publisher: str, name: str, version: str) -> Path:
+    manifest = f"""<?xml version="1.0" encoding="utf-8"?>
+<PackageManifest Version="2.0.0" xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011"
+  xmlns:d="http://schemas.microsoft.com/developer/vsx-schema-design/2011">
+  <Metadata>
+    <Identity Language="en-US" Id="{name}" Version="{version}" Publisher="{publisher}" />
+    <DisplayName>{name}</DisplayName>
+    <Description xml:space="preserve">jupyter-vscode test extension</Description>
+    <Properties>
+      <Property Id="Microsoft.VisualStudio.Code.Engine" Value="^1.50.0" />
+    </Properties>
+  </Metadata>
+  <Installation><InstallationTarget Id="Microsoft.VisualStudio.Code"/></Installation>
+  <Dependencies/>
+  <Assets>
+    <Asset Type="Microsoft.VisualStudio.Code.Manifest" Path="extension/package.json"
+      Addressable="true" />
+  </Assets>
+</PackageManifest>
+"""
+    content_types = (
+        '<?xml version="1.0" encoding="utf-8"?><Types '
+        'xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension=".json" ContentType="application/json"/>'
+        '<Default Extension=".vsixmanifest" ContentType="text/xml"/></Types>'
+    )
+    package = {
+        "name": name,
+        "publisher": publisher,
+        "version": version,
+        "displayName": name,
+        "engines": {"vscode": "^1.50.0"},
+        "contributes": {"commands": [{"command": f"{name}.hello", "title": "Hello"}]},
+    }
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("extension.vsixmanifest", manifest)
+        z.writestr("[Content_Types].xml", content_types)
+        z.writestr("extension/package.json", json.dumps(package))
+    return path
+
+
+@pytest.mark.codeserver
+def test_real_code_server_installs_a_local_vsix(tmp_path: Path) -> None:
+    if REAL_CODE_SERVER is None:
+        if REQUIRE_REAL:
+            pytest.fail("no real code-server found; run `jupyter vscode install`")
+        pytest.skip("no real code-server found (run `jupyter vscode install`)")
+    vsix = build_vsix(tmp_path / "hello.vsix", "jvtest", "hello", "0.0.1")
+    dirs = ExtensionDirs(tmp_path / "user-data", tmp_path / "extensions")
+    install_extensions(Path(REAL_CODE_SERVER), [str(vsix)], Reporter(quiet=True), dirs=dirs)
+    installed = tmp_path / "extensions" / "jvtest.hello-0.0.1" / "package.json"
+    assert json.loads(installed.read_text())["publisher"] == "jvtest"
+    # Idempotent: a second run is fine too.
+    install_extensions(Path(REAL_CODE_SERVER), [str(vsix)], Reporter(quiet=True), dirs=dirs)
