@@ -7,8 +7,16 @@ export const PLUGIN_ID = 'jupyter-vscode:plugin';
 
 /** Command IDs. */
 export const CommandIDs = {
-  /** Open VS Code in a new browser tab. */
-  open: 'vscode:open'
+  /** Open VS Code (new browser tab or JupyterLab tab, per the `openIn` setting). */
+  open: 'vscode:open',
+  /** Open a Jupyter path (`args.path`, else the file browser's selection or folder). */
+  openPath: 'vscode:open-path',
+  /** Restart code-server. */
+  restart: 'vscode:restart',
+  /** Stop code-server. */
+  stop: 'vscode:stop',
+  /** Show code-server's status and the tail of its log. */
+  showLog: 'vscode:show-log'
 } as const;
 
 /** The LabIcon name of the VS Code icon. */
@@ -19,6 +27,19 @@ export const API_NAMESPACE = 'api/vscode';
 
 /** The endpoint (under {@link API_NAMESPACE}) describing the launcher entry. */
 export const LAUNCHER_ENDPOINT = 'launcher';
+
+/** Endpoints under {@link API_NAMESPACE}. */
+export const STATUS_ENDPOINT = 'status';
+export const RESTART_ENDPOINT = 'restart';
+export const STOP_ENDPOINT = 'stop';
+export const LOG_ENDPOINT = 'log';
+export const URL_ENDPOINT = 'url';
+
+/** How often the status is polled while the page is visible (ms). */
+export const STATUS_INTERVAL = 5000;
+
+/** The status bar item's ID. */
+export const STATUS_ITEM_ID = 'jupyter-vscode:status';
 
 /** The command palette category. */
 export const PALETTE_CATEGORY = 'VS Code';
@@ -38,3 +59,39 @@ export interface ILauncherInfo {
   /** Where VS Code is served, relative to the base URL (e.g. `vscode/`). */
   url: string;
 }
+
+/** code-server's state, as `GET <base_url>api/vscode/status` reports it. */
+export type VSCodeState =
+  'stopped' | 'starting' | 'running' | 'stopping' | 'failed' | 'missing';
+
+/** The reply of `GET <base_url>api/vscode/status` (the fields the UI uses). */
+export interface IVSCodeStatus {
+  state: VSCodeState;
+  pid: number | null;
+  version: string | null;
+  uptime: number | null;
+  restarts: number;
+  last_exit_code: number | null;
+  error: string;
+  log_file: string;
+}
+
+/** The reply of `GET <base_url>api/vscode/log`. */
+export interface IVSCodeLog {
+  lines: string[];
+  log_file: string;
+}
+
+/** The reply of `GET <base_url>api/vscode/url?path=...`. */
+export interface IOpenURL {
+  /** Relative to the base URL, e.g. `vscode/?folder=%2Fhome%2Fme`. */
+  url: string;
+  kind: 'folder' | 'file';
+  /** Absolute path on the server. */
+  path: string;
+  /** The folder VS Code opens. */
+  folder: string;
+}
+
+/** Where VS Code opens (the `openIn` user setting). */
+export type OpenIn = 'browser-tab' | 'jupyterlab-tab';
