@@ -667,3 +667,31 @@ def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, pac
     assert (sandbox.home / ".bashrc").read_text().count("JUPYTER_VSCODE_PREFIX") == 1
 
     check_jupyter_serves_vscode(sandbox, "/", prefix)
+
+
+def find_python(
+    script: str, tmp_path: Path, jv_python: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run only the script's jv_find_python, with no running Jupyter in sight."""
+    func = re.search(r"^jv_find_python\(\) \{.*?^\}$", script, re.S | re.M).group(0)  # type: ignore[union-attr]
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    write_stub(fake / "pgrep", "exit 1\n")  # no running jupyter-lab / jupyter-server
+    (fake / "jupyter-lab").write_text(f"#!{sys.executable}\nprint('not run')\n")
+    (fake / "jupyter-lab").chmod(0o755)
+    return subprocess.run(
+        ["bash", "-c", f"set -eu\nJV_PYTHON={shlex.quote(jv_python)}\n{func}\njv_find_python"],
+        env={"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_studio_finds_jupyters_python(tmp_path):
+    script = render_script(LifecycleOptions(target="studio"))
+    # the interpreter in jupyter-lab's shebang (the dev venv's here), not python3 on PATH
+    proc = find_python(script, tmp_path)
+    assert proc.returncode == 0 and proc.stdout.strip() == sys.executable, proc.stderr
+    # a given Python is used as is; one that cannot import jupyter_server is an error
+    assert find_python(script, tmp_path, sys.executable).stdout.strip() == sys.executable
+    assert find_python(script, tmp_path, "/usr/bin/false").returncode == 1
