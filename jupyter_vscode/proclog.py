@@ -6,12 +6,49 @@ import contextlib
 import logging
 import logging.handlers
 import os
+import sys
 import time
 from collections import deque
 
 MAX_BYTES = 2 * 1024 * 1024
 BACKUPS = 3
 TAIL_LINES = 1000
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """A rotating file that reports a write failure (full disk, read-only home) once, as one
+    warning line, instead of logging's traceback on stderr, and keeps trying afterwards."""
+
+    def __init__(self, path: str, log: logging.Logger):
+        super().__init__(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )
+        self._owner_log = log
+        self.failing = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        super().emit(record)
+        if self.failing and self.stream is not None and not getattr(self, "_error_now", False):
+            self.failing = False
+            self._owner_log.info("[jupyter-vscode] writing code-server's log works again")
+        self._error_now = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        self._error_now = True
+        if not self.failing:
+            self.failing = True
+            error = sys.exc_info()[1]
+            self._owner_log.warning(
+                "[jupyter-vscode] cannot write code-server's log %s (%s); keeping it in memory "
+                "until writing works again",
+                self.baseFilename,
+                error,
+            )
+        # drop the broken stream so the next line reopens the file
+        stream, self.stream = self.stream, None  # type: ignore[assignment]
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 class ProcessLog:
@@ -22,9 +59,7 @@ class ProcessLog:
         self._handler: logging.Handler | None = None
         try:
             os.makedirs(log_dir, mode=0o700, exist_ok=True)
-            self._handler = logging.handlers.RotatingFileHandler(
-                self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
-            )
+            self._handler = _LogFile(self.path, log)
             self._handler.setFormatter(logging.Formatter("%(message)s"))
         except OSError as e:
             log.warning(
@@ -38,8 +73,7 @@ class ProcessLog:
         self._tail.append(line)
         if self._handler is not None:
             record = logging.makeLogRecord({"msg": line, "levelno": logging.INFO})
-            with contextlib.suppress(Exception):  # noqa: BLE001 - a full disk must not stop us
-                self._handler.emit(record)
+            self._handler.emit(record)
 
     def write(self, line: str) -> None:
         self._emit(line)
