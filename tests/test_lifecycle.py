@@ -5,8 +5,9 @@ standing in for Jupyter's Python (dependencies borrowed read-only from the test 
 works offline), this package as a wheel (built once per session, or $JUPYTER_VSCODE_TEST_WHEEL),
 a code-server release tarball served over loopback HTTP or "S3", and stubs for `sudo`,
 `systemctl`, `restart-jupyter-server` and `aws`. They then start Jupyter from that venv with
-that HOME and fetch <base_url>vscode/ from the code-server the script installed. The tarball's
-`bin/code-server` wraps the real code-server found by conftest (read-only).
+that HOME and fetch <base_url>vscode/ from the code-server the script installed: on Studio
+from a release tarball with real content (test_installer_real_tarball builds and caches it),
+on notebook instances from a small one whose `bin/code-server` wraps the real code-server.
 """
 
 from __future__ import annotations
@@ -375,12 +376,31 @@ def code_server_tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def http_server(code_server_tarball: Path):  # type: ignore[no-untyped-def]
-    handler = partial(SimpleHTTPRequestHandler, directory=str(code_server_tarball.parent))
+def real_tarball() -> Path:
+    """A release tarball with the real code-server's content, cached across sessions by the
+    installer's tests (built from the npm install, which stays untouched)."""
+    need_real_code_server()
+    from .test_installer_real_tarball import real_release_tarball
+
+    return real_release_tarball()
+
+
+@pytest.fixture(scope="session")
+def serve(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """serve(path) -> a loopback http URL of that file (with a presigned-URL-like query)."""
+    root = tmp_path_factory.mktemp("served")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *a: None  # type: ignore[attr-defined]
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+
+    def url(path: Path) -> str:
+        link = root / path.name
+        if not link.exists():
+            link.symlink_to(path)
+        return f"http://127.0.0.1:{server.server_address[1]}/{path.name}?X-Amz-Signature=abc"
+
+    yield url
     server.shutdown()
 
 
@@ -585,7 +605,7 @@ def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -
 
 
 @pytest.mark.timeout(900)
-def test_studio_script_runs(sandbox, capsys, http_server, code_server_tarball, package_wheel):
+def test_studio_script_runs(sandbox, capsys, serve, real_tarball, package_wheel):
     wheel = put_s3(sandbox, f"bucket/wheels/{package_wheel.name}", package_wheel)
     script = sandbox.root / "on-jupyter-server-start.sh"
     code, _, err = generate(
@@ -595,7 +615,7 @@ def test_studio_script_runs(sandbox, capsys, http_server, code_server_tarball, p
         "--wheel",
         wheel,
         "--code-server-tarball",
-        f"{http_server}/{code_server_tarball.name}",
+        serve(real_tarball),
         "--python",
         str(sandbox.python),
         "-o",
@@ -608,6 +628,8 @@ def test_studio_script_runs(sandbox, capsys, http_server, code_server_tarball, p
     assert f"Jupyter's Python: {sandbox.python}" in text
     prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
     assert os.access(prefix / "bin" / "code-server", os.X_OK), text
+    version = real_tarball.name.split("-")[2]
+    assert (prefix / "versions" / f"{version}-standalone" / "lib" / "vscode").is_dir(), text
     calls = sandbox.calls()
     assert f"aws s3 cp --only-show-errors {wheel} " in "\n".join(calls)
     assert "restart-jupyter-server " in calls
