@@ -14,6 +14,8 @@ from jupyter_server._tz import utcnow
 from jupyter_server.utils import ensure_async, url_path_join
 from jupyter_server_proxy.handlers import NamedLocalProxyHandler
 from tornado import web
+from tornado.httpclient import HTTPClientError
+from tornado.iostream import StreamClosedError
 
 from . import pages
 from .activity import is_user_activity
@@ -102,7 +104,14 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
 
     async def open(self, path: str) -> None:  # type: ignore[override]
         self._note_use()
-        await super().open(path)
+        try:
+            await super().open(path)
+        except (OSError, StreamClosedError, HTTPClientError) as e:
+            # code-server went away between our check and the connection (a crash, a stop):
+            # close like a server going away; VS Code reconnects, which starts it again.
+            self.log.info("[jupyter-vscode] websocket to code-server failed: %s", e)
+            self.close(1011, "VS Code restarted; reconnecting")
+            return
         backend = getattr(self, "ws", None)
         params = getattr(backend, "params", None)
         if params is not None:  # the code-server side of the proxy, same limit

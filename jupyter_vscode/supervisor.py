@@ -93,6 +93,8 @@ class Supervisor:
         self._last_use = clock()
         self.idle_stops = 0
         self._stopping = False
+        #: Held while a start or a stop changes the process, the run dir and the socket.
+        self._lifecycle = asyncio.Lock()
         self.output = ProcessLog(config.log_dir, log)
         self._recent: deque[str] = deque(maxlen=50)
 
@@ -172,8 +174,11 @@ class Supervisor:
                 self._start_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._start_task
-            await self._terminate()
-            self.state = State.STOPPED
+            # A start that begins while we wait (a browser reconnecting) must not interleave
+            # with this stop: it would get its run directory removed under it.
+            async with self._lifecycle:
+                await self._terminate()
+                self.state = State.STOPPED
         finally:
             self._stopping = False
 
@@ -242,6 +247,10 @@ class Supervisor:
                 )
 
     async def _start_once(self) -> None:
+        async with self._lifecycle:
+            await self._start_once_locked()
+
+    async def _start_once_locked(self) -> None:
         lookup = find_code_server(self.config.code_server)
         if lookup.path is None:
             raise NotInstalled(lookup)
@@ -396,12 +405,17 @@ class Supervisor:
                 return
 
     async def _terminate(self) -> None:
+        # Take everything of the current run before the first await, so that whatever runs
+        # meanwhile sees no half-stopped process and we never clean up a newer run's files.
         proc, self._proc = self._proc, None
+        spec, self._spec = self._spec, None
+        reader, self._reader_task = self._reader_task, None
+        watch, self._watch_task = self._watch_task, None
         idle_task, self._idle_task = self._idle_task, None
         if idle_task is not None and idle_task is not asyncio.current_task():
             idle_task.cancel()
-        if self._watch_task is not None and not self._watch_task.done():
-            self._watch_task.cancel()
+        if watch is not None and not watch.done():
+            watch.cancel()
         if proc is not None and proc.returncode is None:
             self.state = State.STOPPING
             kill_tree(proc.pid, signal.SIGTERM)
@@ -415,12 +429,11 @@ class Supervisor:
             self.output.mark(f"code-server (pid {proc.pid}) stopped")
         elif proc is not None:
             kill_tree(proc.pid, signal.SIGKILL, include_root=False)
-        if self._reader_task is not None:
+        if reader is not None:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(self._reader_task, 1.0)
-            self._reader_task = None
-        if self._spec is not None:
-            cleanup_run_dir(self._spec)
-            self._spec = None
-        self.pid = None if proc is None or proc.returncode is not None else self.pid
+                await asyncio.wait_for(reader, 1.0)
+        if spec is not None:
+            cleanup_run_dir(spec)
+        if self._proc is None:
+            self.pid = None
         self._ready_at = None

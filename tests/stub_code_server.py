@@ -40,6 +40,14 @@ if mode == "crash":
     sys.exit(3)
 if mode == "slow":
     time.sleep(float(os.environ.get("STUB_DELAY", "2")))
+if os.environ.get("STUB_TERM_DELAY"):
+    import signal
+
+    def slow_exit(signum, frame):
+        time.sleep(float(os.environ["STUB_TERM_DELAY"]))
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, slow_exit)
 if os.environ.get("STUB_CHILD"):
     subprocess.Popen(["sleep", "300"], start_new_session=True)
 

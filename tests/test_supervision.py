@@ -242,3 +242,19 @@ async def test_proxy_requires_authentication(jp_fetch, tmp_path):
 async def test_launcher_endpoint(jp_fetch):
     data = json.loads((await jp_fetch("api", "vscode", "launcher")).body)
     assert data == {"enabled": True, "title": "Code Editor", "category": "Tools", "url": "vscode/"}
+
+
+async def test_request_during_stop_gets_a_working_code_server(jp_fetch, supervisor, monkeypatch):
+    """A browser reconnecting while a stop (API, idle stop) waits for code-server to exit must
+    not interleave with it: the start waits, and the new code-server keeps its socket."""
+    monkeypatch.setenv("STUB_TERM_DELAY", "1.0")
+    assert (await get(jp_fetch, "vscode/")).code == 200
+    stopping = asyncio.ensure_future(supervisor.stop())
+    await asyncio.sleep(0.3)
+    during = asyncio.ensure_future(get(jp_fetch, "vscode", "x"))
+    await stopping
+    r = await during
+    assert r.code == 200
+    assert supervisor.is_running()
+    assert os.path.exists(supervisor.socket_path)
+    assert (await get(jp_fetch, "vscode", "y")).code == 200
