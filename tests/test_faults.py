@@ -109,7 +109,9 @@ async def test_read_only_user_data_dir_then_recovery(jp_fetch, supervisor, tmp_p
     _mount("--bind", str(ro), str(ro))
     _mount("-o", "remount,bind,ro", str(ro))
     try:
-        r = await jp_fetch("vscode/", headers={"Accept": "text/html"}, raise_error=False)
+        r = await jp_fetch(
+            "vscode/", headers={"Accept": "text/html"}, raise_error=False, request_timeout=120
+        )
         body = html.unescape(r.body.decode())
         assert r.code == 503
         assert "could not prepare code-server's directories" in body
@@ -118,7 +120,7 @@ async def test_read_only_user_data_dir_then_recovery(jp_fetch, supervisor, tmp_p
     finally:
         subprocess.run(["umount", str(ro)], check=True)
     # the condition clears; the page's restart button (this API call) brings VS Code back
-    r = await jp_fetch("api", "vscode", "restart", method="POST", body=b"")
+    r = await jp_fetch("api", "vscode", "restart", method="POST", body=b"", request_timeout=120)
     assert json.loads(r.body)["state"] == "running"
 
 
