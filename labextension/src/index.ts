@@ -286,8 +286,15 @@ function addCommands(
       try {
         await model.restart();
       } catch (reason) {
-        // the status poll notices "failed" and shows the log; anything else:
-        if (model.state !== 'failed' && model.state !== 'missing') {
+        // "failed": the state change shows the log (watchFailures)
+        if (model.state === 'missing') {
+          await showLogDialog(
+            model,
+            commands,
+            info.title,
+            `${info.title} is not installed`
+          );
+        } else if (model.state !== 'failed') {
           await showErrorMessage(
             `Restarting ${info.title} failed`,
             reason as Error

@@ -74,6 +74,10 @@ export class VSCodeStatusModel {
       });
       this._set(status);
       return status;
+    } catch (reason) {
+      // learn the outcome ("failed", "missing") before the caller decides what to show
+      await this._fetch().catch(() => undefined);
+      throw reason;
     } finally {
       void this._poll.refresh();
     }
