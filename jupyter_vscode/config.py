@@ -132,6 +132,13 @@ class VSCode(Configurable):
         Default: $JUPYTER_VSCODE_WEBSOCKET_MAX_MESSAGE_SIZE, else 268435456 (256 MiB).""",
     ).tag(config=True)
 
+    prestart = Bool(
+        help="""Start code-server in the background when Jupyter starts, so that the first click
+        on VS Code is as fast as a reload instead of waiting for code-server to start (its
+        memory is used from then on; with idle_timeout it stops again when unused).
+        Default: $JUPYTER_VSCODE_PRESTART, else False (start on the first request).""",
+    ).tag(config=True)
+
     log_dir = Unicode(
         help="""Directory for code-server's log (rotating, one file per Jupyter server).
         Default: $JUPYTER_VSCODE_LOG_DIR, else <Jupyter runtime dir>/jupyter-vscode.""",
@@ -239,6 +246,10 @@ class VSCode(Configurable):
         return int(
             self._from_env("websocket_max_message_size", "WEBSOCKET_MAX_MESSAGE_SIZE", 256 << 20)
         )
+
+    @default("prestart")
+    def _default_prestart(self) -> bool:
+        return bool(self._from_env("prestart", "PRESTART", False))
 
     @default("log_dir")
     def _default_log_dir(self) -> str:

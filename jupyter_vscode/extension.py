@@ -52,6 +52,13 @@ class VSCodeExtension(ExtensionApp):
         handlers += api_handlers(self.supervisor, self.vscode)
         self.handlers.extend(handlers)
 
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """jupyter-server's start hook (its event loop runs): c.VSCode.prestart starts
+        code-server now, in the background, so the first click finds it running."""
+        if self.supervisor is not None and self.vscode is not None and self.vscode.prestart:
+            self.supervisor.log.info("[jupyter-vscode] starting code-server (c.VSCode.prestart)")
+            self.supervisor.start_soon()
+
     async def stop_extension(self) -> None:
         if self.supervisor is not None:
             await self.supervisor.stop()
