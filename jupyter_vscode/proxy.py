@@ -1,7 +1,8 @@
 """The ``<base_url>vscode/`` route: jupyter-server-proxy's proxy handler, fed by our Supervisor.
 
-jupyter-server-proxy does the proxying (HTTP, websockets, unix sockets); we decide when
-code-server runs, what a browser sees while it doesn't, and what must not reach it.
+jupyter-server-proxy does the websocket proxying; plain HTTP goes over our own pooled
+keep-alive connections with streamed bodies (backend.py). We decide when code-server runs, what
+a browser sees while it doesn't, and what must not reach it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 from jupyter_server._tz import utcnow
 from jupyter_server.utils import ensure_async, url_path_join
 from jupyter_server_proxy.handlers import NamedLocalProxyHandler
-from tornado import web
+from tornado import httputil, web
 from tornado.httpclient import HTTPClientError
 from tornado.iostream import StreamClosedError
+from yarl import URL
 
+from . import backend as http_backend
 from . import pages
 from .activity import is_user_activity
 from .paths import API_PATH, URL_PATH
@@ -253,4 +256,68 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         self._note_use()
         if not self.supervisor.is_running() and not await self._ready(as_page=False):
             return None
-        return await super().proxy(port, path)
+        return await self._proxy_http(port, path)
+
+    def compute_etag(self) -> str | None:
+        """None: a proxy passes code-server's validators on and never invents its own (tornado
+        would hash every body, and answer 304 only after code-server had sent all of it)."""
+        return None
+
+    async def _proxy_http(self, port: int, path: str) -> None:
+        """Send this request to code-server on a pooled connection; stream the answer back."""
+        import aiohttp
+
+        if not path.startswith("/"):
+            path = "/" + path
+        sup = self.supervisor
+        socket_path = self.unix_socket
+        host = "localhost" if socket_path else "127.0.0.1"
+        url = URL(self.get_client_uri("http", host, port or 80, path), encoded=True)
+        headers = http_backend.request_headers(self.proxy_request_headers())
+        context = url_path_join(self.base_url, self.proxy_base)
+        for name in ("X-Forwarded-Context", "X-ProxyContextPath", "X-Forwarded-Prefix"):
+            headers[name] = context
+        method = self.request.method or "GET"
+        body = self.request.body or None
+        session = sup.http.session(socket_path, port, sup.pid)
+        for attempt in (1, 2):
+            try:
+                resp = await session.request(
+                    method, url, headers=headers, data=body, allow_redirects=False
+                )
+                break
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as e:
+                # A pooled connection closed under us: idempotent requests go again, once.
+                if attempt == 2 or method not in http_backend.IDEMPOTENT:
+                    raise web.HTTPError(502, f"code-server did not answer: {e}") from None
+            except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+                raise web.HTTPError(502, f"code-server did not answer: {e}") from None
+        async with resp:
+            self.set_status(resp.status, resp.reason)
+            self._headers = httputil.HTTPHeaders()  # none of tornado's or Jupyter's defaults
+            rewrite = getattr(self, "_rewrite_location_header", None)  # jupyter-server-proxy 4.6
+            for name, value in http_backend.response_headers(resp.headers):
+                if rewrite and name.lower() == "location" and 300 <= resp.status < 400:
+                    value = rewrite(value, "localhost", port, path)
+                self.add_header(name, value)
+            length = resp.headers.get("Content-Length")
+            if method == "HEAD" or resp.status in (204, 304) or resp.status < 200:
+                if length is not None and method == "HEAD":
+                    self.set_header("Content-Length", length)
+                return
+            chunk = await resp.content.readany()
+            if resp.content.at_eof():
+                if chunk:  # all of it at once: one write, tornado sets Content-Length
+                    self.write(chunk)
+                return
+            if length is not None:
+                self.set_header("Content-Length", length)
+            try:
+                while chunk:
+                    self.write(chunk)
+                    # the browser's pace, no unbounded buffering (jupyter-server-proxy's
+                    # wrapped self.flush drops the Future, so call tornado's directly)
+                    await web.RequestHandler.flush(self)
+                    chunk = await resp.content.readany()
+            except StreamClosedError:
+                return  # the browser went away; the backend connection is dropped, not reused

@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from .backend import Backend
 from .codeserver import LaunchSpec, build_launch, cleanup_run_dir, http_probe
 from .config import VSCode
 from .locate import Lookup, find_code_server
@@ -97,6 +98,8 @@ class Supervisor:
         self._lifecycle = asyncio.Lock()
         self.output = ProcessLog(config.log_dir, log)
         self._recent: deque[str] = deque(maxlen=50)
+        #: Pooled keep-alive HTTP connections of the proxy route to this code-server.
+        self.http = Backend()
 
     # ---------------------------------------------------------------- public API
 
@@ -437,3 +440,4 @@ class Supervisor:
         if self._proc is None:
             self.pid = None
         self._ready_at = None
+        await self.http.close()

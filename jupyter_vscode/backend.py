@@ -1,0 +1,133 @@
+"""HTTP from the proxy route to code-server: pooled keep-alive connections, streamed bodies.
+
+jupyter-server-proxy makes a new tornado HTTP client for every request (``force_instance``:
+a new connection, and tornado's simple client never keeps one alive) and buffers each response
+whole before sending the first byte on (a 19 MB workbench.js is compressed by code-server on
+the fly: the browser waited for all of it). Here one aiohttp session per code-server process
+keeps connections to its socket/port open between requests, and response bodies are passed on
+as they arrive, with the browser's back-pressure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import aiohttp
+
+#: Closed before code-server's own keep-alive timeout (Node: 5 s) so that a pooled connection
+#: is never reused just as the server closes it.
+KEEPALIVE_SECONDS = 4.0
+#: Connections kept per code-server: browsers open at most 6 per host, VS Code tabs a few more.
+POOL_LIMIT = 32
+CONNECT_TIMEOUT = 30.0
+
+#: Hop-by-hop headers (RFC 9110 7.6.1) and the framing headers the two hops set themselves.
+REQUEST_DROP = frozenset(
+    h.lower()
+    for h in (
+        "Connection",
+        "Keep-Alive",
+        "Proxy-Connection",
+        "Proxy-Authenticate",
+        "Proxy-Authorization",
+        "TE",
+        "Trailer",
+        "Transfer-Encoding",
+        "Upgrade",
+        "Content-Length",
+    )
+)
+RESPONSE_DROP = frozenset(
+    h.lower()
+    for h in (
+        "Connection",
+        "Keep-Alive",
+        "Proxy-Connection",
+        "Transfer-Encoding",
+        "Trailer",
+        "Upgrade",
+        "Content-Length",
+    )
+)
+
+#: Requests that may be sent again on a fresh connection when a pooled one turns out closed.
+IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+
+
+class Backend:
+    """One pooled aiohttp session per code-server address (and process)."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+        self._key: tuple[Any, ...] | None = None
+        #: New connections opened so far (tests check that keep-alive reuses them).
+        self.connections_opened = 0
+
+    def session(
+        self, socket_path: str | None, port: int, generation: Any = None
+    ) -> aiohttp.ClientSession:
+        key = (socket_path, port, generation)
+        if self._session is not None and not self._session.closed and key == self._key:
+            return self._session
+        old, self._session = self._session, None
+        if old is not None and not old.closed:
+            asyncio.ensure_future(old.close())
+        connector: aiohttp.BaseConnector
+        if socket_path:
+            connector = aiohttp.UnixConnector(
+                path=socket_path, limit=POOL_LIMIT, keepalive_timeout=KEEPALIVE_SECONDS
+            )
+        else:
+            connector = aiohttp.TCPConnector(
+                limit=POOL_LIMIT, keepalive_timeout=KEEPALIVE_SECONDS, use_dns_cache=False
+            )
+        trace = aiohttp.TraceConfig()
+        trace.on_connection_create_end.append(self._on_new_connection)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,  # bytes pass through as code-server compressed them
+            cookie_jar=aiohttp.DummyCookieJar(),  # the browser keeps the cookies, not us
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT),
+            trace_configs=[trace],
+        )
+        self._key = key
+        return self._session
+
+    async def _on_new_connection(self, *_: Any) -> None:
+        self.connections_opened += 1
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            with contextlib.suppress(Exception):
+                await session.close()
+
+
+def request_headers(headers: Any) -> dict[str, str] | Any:
+    """The browser's headers minus hop-by-hop ones (a multidict: repeated headers stay)."""
+    from multidict import CIMultiDict
+
+    out: CIMultiDict[str] = CIMultiDict()
+    connection_tokens = {
+        t.strip().lower() for v in headers.get_list("Connection") for t in v.split(",")
+    }
+    for name, value in headers.get_all():
+        low = name.lower()
+        if low in REQUEST_DROP or low in connection_tokens:
+            continue
+        out.add(name, value)
+    return out
+
+
+def response_headers(headers: Any) -> list[tuple[str, str]]:
+    connection_tokens = {
+        t.strip().lower() for v in headers.getall("Connection", []) for t in v.split(",")
+    }
+    return [
+        (k, v)
+        for k, v in headers.items()
+        if k.lower() not in RESPONSE_DROP and k.lower() not in connection_tokens
+    ]

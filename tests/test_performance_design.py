@@ -1,0 +1,98 @@
+"""Functional properties behind the performance work (timings are measured by benchmarks/, never
+asserted here): prestart, keep-alive connections to code-server, streamed bodies, no invented
+validators."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+
+import pytest
+
+
+async def get(jp_fetch, *parts, **kw):
+    kw.setdefault("raise_error", False)
+    kw.setdefault("request_timeout", 90)
+    kw.setdefault("follow_redirects", False)
+    return await jp_fetch(*parts, **kw)
+
+
+def test_prestart_starts_code_server_with_jupyter(jupyter_process, stub_code_server):
+    """A real `jupyter server`: prestart runs in jupyter-server's start hook, no request."""
+    jp = jupyter_process(str(stub_code_server), ["--VSCode.prestart=True"])
+    deadline = time.monotonic() + 30
+    while True:
+        with jp.request("api/vscode/status") as r:
+            status = json.loads(r.read())
+        if status["state"] == "running":
+            break
+        assert time.monotonic() < deadline, status
+        time.sleep(0.1)
+    assert status["pid"] and status["restarts"] == 0
+
+
+async def test_without_prestart_nothing_starts_until_a_request(jp_serverapp, supervisor):
+    await asyncio.sleep(1.0)
+    assert supervisor.state.value == "stopped" and supervisor.pid is None
+
+
+async def _workbench_js(jp_fetch, folder: str) -> str:
+    r = await get(jp_fetch, "vscode/", params={"folder": folder})
+    assert r.code == 200
+    m = re.search(r'src="([^"]*/workbench\.js)"', r.body.decode())
+    assert m, r.body[:500]
+    return m.group(1)
+
+
+@pytest.mark.codeserver
+async def test_requests_reuse_kept_alive_connections(jp_fetch, jp_root_dir, supervisor):
+    path = await _workbench_js(jp_fetch, str(jp_root_dir))
+    before = supervisor.http.connections_opened
+    assert before >= 1
+    for _ in range(8):
+        r = await get(jp_fetch, "vscode/" + path, headers={"Accept-Encoding": "identity"})
+        assert r.code == 200 and len(r.body) > 1_000_000
+    # Sequential requests ride on one pooled connection (two if the pool's was just recycled).
+    assert supervisor.http.connections_opened - before <= 1
+    await asyncio.gather(*(get(jp_fetch, "vscode/healthz") for _ in range(6)))
+    assert supervisor.http.connections_opened - before <= 7
+
+
+@pytest.mark.codeserver
+async def test_large_body_streams_through_with_code_servers_headers(
+    jp_fetch, jp_root_dir, supervisor
+):
+    path = await _workbench_js(jp_fetch, str(jp_root_dir))
+    plain = await get(jp_fetch, "vscode/" + path, headers={"Accept-Encoding": "identity"})
+    assert plain.code == 200
+    assert len(plain.body) > 1_000_000
+    if "Content-Length" in plain.headers:  # code-server streams it chunked today
+        assert int(plain.headers["Content-Length"]) == len(plain.body)
+    assert "max-age" in plain.headers.get("Cache-Control", "")
+    br = await get(
+        jp_fetch, "vscode/" + path, headers={"Accept-Encoding": "gzip"}, decompress_response=False
+    )
+    assert br.code == 200 and br.headers.get("Content-Encoding") == "gzip"
+    assert len(br.body) < len(plain.body)
+    # The proxy passes code-server's validators on and never makes up an ETag of its own.
+    if "Etag" not in plain.headers:
+        assert "Etag" not in br.headers
+    # HEAD: code-server's status and headers, no body (its static files answer 405 to HEAD)
+    head = await get(jp_fetch, "vscode/healthz", method="HEAD")
+    assert head.code == 200 and head.body == b""
+    assert head.headers["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.codeserver
+async def test_restart_does_not_reuse_connections_to_the_old_process(
+    jp_fetch, jp_root_dir, supervisor
+):
+    r = await get(jp_fetch, "vscode/healthz")
+    assert r.code == 200
+    old = supervisor.pid
+    await supervisor.restart()
+    assert supervisor.pid != old
+    r = await get(jp_fetch, "vscode/healthz")
+    assert r.code == 200
