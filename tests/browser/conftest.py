@@ -72,7 +72,7 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
 def context(browser, request, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A browser context; on failure its pages' screenshots and console go to tmp_path."""
     ctx = browser.new_context(viewport=VIEWPORT)
-    ctx.set_default_timeout(30_000)
+    ctx.set_default_timeout(60_000)  # generous: CI machines can be busy
     console: list[str] = []
     ctx.on(
         "page",
