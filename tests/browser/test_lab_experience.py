@@ -266,6 +266,7 @@ def test_jupyterlab_tab_setting_opens_workbench_in_iframe(
     frame.locator(EDITOR_TAB).filter(has_text="hello.py").first.wait_for(timeout=WORKBENCH_TIMEOUT)
     lines = frame.locator(EDITOR_LINES)
     lines.filter(has_text="hello from Jupyter").wait_for(timeout=UI_TIMEOUT)
+    screenshot(page, "vscode-in-jupyterlab-tab.png")
     # keyboard reaches VS Code inside the tab: type and save
     lines.click()
     marker = f"typed in the JupyterLab tab {time.monotonic_ns()}"
@@ -278,7 +279,6 @@ def test_jupyterlab_tab_setting_opens_workbench_in_iframe(
     while marker not in hello.read_text() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert marker in hello.read_text()
-    screenshot(page, "vscode-in-jupyterlab-tab.png")
 
 
 def test_launcher_disabled_hides_tile_and_new_menus(
