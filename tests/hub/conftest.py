@@ -29,7 +29,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -150,7 +150,6 @@ class Hub:
     token: str
     proc: subprocess.Popen[bytes]
     log_path: Path
-    sessions: dict[str, requests.Session] = field(default_factory=dict)
 
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
@@ -229,7 +228,8 @@ def exclusive(timeout: float = 420) -> Iterator[None]:
     """One hub test run per machine at a time: they share the user names (and remove_user
     kills whatever runs as them), and other engineers' test runs may start concurrently."""
     lock_dir = "/run/lock" if os.path.isdir("/run/lock") else "/tmp"
-    fd = os.open(os.path.join(lock_dir, "jupyter-vscode-hub-tests.lock"), os.O_RDWR | os.O_CREAT)
+    path = os.path.join(lock_dir, "jupyter-vscode-hub-tests.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + timeout
         while True:
