@@ -11,9 +11,13 @@ import tempfile
 from dataclasses import dataclass, field
 
 from .config import VSCode
+from .proctree import kill_orphaned_group
 
 RUN_DIR_PREFIX = "jupyter-vscode-"
 OWNER_FILE = "owner.pid"
+#: code-server's process group (its pid: it starts its own session), for cleaning up after a
+#: Jupyter server that was killed outright.
+GROUP_FILE = "code-server.pgid"
 
 #: Variables that make code-server listen elsewhere, ask for a password, or hand off to
 #: another VS Code instead of starting (VSCODE_IPC_HOOK_CLI is set in VS Code terminals).
@@ -87,6 +91,13 @@ def remove_stale_run_dirs(base: str | None = None) -> list[str]:
         except (OSError, ValueError):
             continue
         if owner and not _pid_alive(owner):
+            # code-server itself got our parent-death signal, but its extension host can
+            # outlive it: end what is left of its process group first.
+            try:
+                with open(os.path.join(path, GROUP_FILE)) as f:
+                    kill_orphaned_group(int(f.read().strip()), marker=b"code-server")
+            except (OSError, ValueError):
+                pass
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

@@ -68,3 +68,36 @@ def kill_tree(pid: int, sig: int, include_root: bool = True) -> None:
     for target in targets:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(target, sig)
+
+
+def kill_orphaned_group(pgid: int, marker: bytes) -> list[int]:
+    """SIGKILL the processes of process group ``pgid`` whose command line contains ``marker``.
+
+    For the remains of a code-server whose Jupyter server was killed: the group id may have
+    been reused since, so only processes that are recognisably code-server's are touched.
+    """
+    killed: list[int] = []
+    if pgid <= 1:
+        return killed
+    for entry in _proc_entries():
+        pid = int(entry)
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode("utf-8", "replace")
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid and marker in cmdline:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+    return killed
+
+
+def _proc_entries() -> list[str]:
+    try:
+        return [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []

@@ -20,7 +20,14 @@ from collections import deque
 from collections.abc import Callable
 
 from .backend import Backend
-from .codeserver import LaunchSpec, build_launch, cleanup_run_dir, http_probe
+from .codeserver import (
+    GROUP_FILE,
+    LaunchSpec,
+    build_launch,
+    cleanup_run_dir,
+    http_probe,
+    remove_stale_run_dirs,
+)
 from .config import VSCode
 from .locate import Lookup, find_code_server
 from .proclog import ProcessLog
@@ -97,6 +104,8 @@ class Supervisor:
         #: Held while a start or a stop changes the process, the run dir and the socket.
         self._lifecycle = asyncio.Lock()
         self.output = ProcessLog(config.log_dir, log)
+        # what a Jupyter server killed outright left behind (an orphaned extension host)
+        remove_stale_run_dirs()
         self._recent: deque[str] = deque(maxlen=50)
         #: Pooled keep-alive HTTP connections of the proxy route to this code-server.
         self.http = Backend()
@@ -293,6 +302,9 @@ class Supervisor:
             raise StartFailed(f"could not run {lookup.path!r}: {e.strerror or e}") from None
         self._proc = proc
         self.pid = proc.pid
+        with contextlib.suppress(OSError):
+            with open(os.path.join(spec.run_dir, GROUP_FILE), "w") as f:
+                f.write(str(proc.pid))
         self._recent.clear()
         self._reader_task = asyncio.ensure_future(self._read_output(proc))
         try:

@@ -122,8 +122,14 @@ async def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05) -
 class JupyterProcess:
     """A real `jupyter server` in a subprocess, for tests of shutdown and signals."""
 
-    def __init__(self, tmp_path: Path, code_server: str, extra: list[str] | None = None):
-        self.port = free_port()
+    def __init__(
+        self,
+        tmp_path: Path,
+        code_server: str,
+        extra: list[str] | None = None,
+        port: int | None = None,
+    ):
+        self.port = port or free_port()
         self.token = "test-token"
         self.base_url = "/jupyter/default/"
         self.root = tmp_path / "root"
@@ -192,8 +198,10 @@ class JupyterProcess:
 def jupyter_process(tmp_path: Path):  # type: ignore[no-untyped-def]
     started: list[JupyterProcess] = []
 
-    def start(code_server: str, extra: list[str] | None = None) -> JupyterProcess:
-        jp = JupyterProcess(tmp_path, code_server, extra)
+    def start(
+        code_server: str, extra: list[str] | None = None, port: int | None = None
+    ) -> JupyterProcess:
+        jp = JupyterProcess(tmp_path, code_server, extra, port)
         started.append(jp)
         jp.wait_ready()
         return jp
