@@ -23,7 +23,8 @@ REGULAR = 1
 BACKGROUND_MARKERS: tuple[bytes, ...] = (
     b"agentHostProxy",  # agent host ping every 5 s
     b"$onDidTunnelsChange",  # answer to the server's periodic port-candidate scan
-    b"logTelemetry",  # telemetry events (telemetry is off, they still travel)
+    b"\ttelemetry\x01",  # the telemetry channel: events and a ping every 2 s for a while
+    b"$onFileEvent",  # file watchers relaying changes (VS Code's own logs, a job's output)
     b"$acceptTerminalDimensions",  # layout, not input
 )
 

@@ -90,12 +90,16 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
     def _record_activity(self) -> None:
         """jupyter-server-proxy calls this for every message in both directions; ignore it."""
 
+    def _is_reconnection(self) -> bool:
+        return self.get_query_argument("reconnection", "") == "true"
+
     def _note_use(self) -> None:
         self.settings["api_last_activity"] = utcnow()
         self.supervisor.note_activity()
 
     def on_message(self, message: str | bytes) -> Any:
         if is_user_activity(message, self.supervisor.user_data_dir_bytes):
+            self.log.debug("[jupyter-vscode] use: %r", message[:160])
             self._note_use()
         return super().on_message(message)
 
@@ -106,7 +110,8 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         return int(self.supervisor.config.websocket_max_message_size)
 
     async def open(self, path: str) -> None:  # type: ignore[override]
-        self._note_use()
+        if not self._is_reconnection():  # a page load, not the tab's automatic reconnect
+            self._note_use()
         try:
             await super().open(path)
         except (OSError, StreamClosedError, HTTPClientError) as e:
@@ -243,6 +248,16 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         if self.request.headers.get("Upgrade", "").lower() == "websocket":
+            if (
+                self._is_reconnection()
+                and self.supervisor.stopped_for_idle
+                and not self.supervisor.is_running()
+            ):
+                # An open tab reconnecting to a code-server stopped for being idle must not
+                # start it again (its session is gone anyway): VS Code offers a reload, and
+                # that page load starts it.
+                self._send(503, None, "VS Code was stopped after being idle; reload to start it")
+                return
             if not await self._ready(as_page=False):
                 return
         await super().get(*args, **kwargs)
@@ -253,7 +268,9 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         await ensure_async(self.proxy(self.port, path))
 
     async def proxy(self, port: int, path: str) -> Any:  # type: ignore[override]
-        self._note_use()
+        if self.supervisor.is_running() or self._wants_page():
+            # not the requests of a tab whose code-server is gone (they retry on their own)
+            self._note_use()
         if not self.supervisor.is_running() and not await self._ready(as_page=False):
             return None
         return await self._proxy_http(port, path)

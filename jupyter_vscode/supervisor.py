@@ -100,6 +100,9 @@ class Supervisor:
         self._idle_task: asyncio.Task[None] | None = None
         self._last_use = clock()
         self.idle_stops = 0
+        #: True from an idle stop until the next start (the proxy then doesn't let an open
+        #: tab's automatic reconnection start code-server again).
+        self.stopped_for_idle = False
         self._stopping = False
         #: Held while a start or a stop changes the process, the run dir and the socket.
         self._lifecycle = asyncio.Lock()
@@ -314,6 +317,7 @@ class Supervisor:
             raise
         self._ready_at = self._clock()
         self.state = State.RUNNING
+        self.stopped_for_idle = False
         self.error = ""
         self.log.info(
             "[jupyter-vscode] code-server %s ready (pid %d) on %s",
@@ -410,6 +414,7 @@ class Supervisor:
             idle = self._clock() - self._last_use
             if self._proc is proc and idle >= timeout:
                 self.idle_stops += 1
+                self.stopped_for_idle = True
                 self.output.mark(f"stopping code-server after {idle:.0f}s without use")
                 self.log.info(
                     "[jupyter-vscode] stopping code-server after %.0fs without use "

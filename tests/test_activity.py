@@ -40,6 +40,12 @@ IDLE = [
     frame(1, b"\x05\x00\x00\x01\x8a\x01\x00\x00\x03\xad$onDidTunnelsChange\x00[]"),
     frame(1, b"\x07\x00\x00\x01\xe9"),  # RPC reply
     frame(1, b'\x04\x04\x06d\x01\ttelemetry\x01\x0clogTelemetry{"eventName":"x"}'),
+    frame(1, b"\x04\x04\x06d\x06\xb5\x07\x01\ttelemetry\x01\x04ping\x00"),
+    frame(
+        1,
+        b'\x01\x00\x00\x00\x9df\x0c$onFileEvent\x00\x00\x00\xa3[{"changed":[{"external":'
+        b'"vscode-log:/20261129T090616/window.log"}]}]',
+    ),
 ]
 USE = [
     frame(1, b'\x01\x00\x00\x00\xc1^\x1f$acceptDocumentsAndEditorsDelta[{"addedDocuments":[]}]'),
