@@ -270,11 +270,8 @@ function addCommands(
             ? selected.value.path
             : (widget?.model.path ?? '');
       }
-      // contents paths may carry a drive prefix ("RTC:dir/file")
-      const local = path.includes(':')
-        ? path.slice(path.indexOf(':') + 1)
-        : path;
-      return opener.openPath(local);
+      // without a drive prefix such as "RTC:" (a ':' in a file name stays)
+      return opener.openPath(app.serviceManager.contents.localPath(path));
     }
   });
 
