@@ -120,10 +120,32 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             self.log.info("[jupyter-vscode] websocket to code-server failed: %s", e)
             self.close(1011, "VS Code restarted; reconnecting")
             return
-        backend = getattr(self, "ws", None)
-        params = getattr(backend, "params", None)
-        if params is not None:  # the code-server side of the proxy, same limit
-            params.max_message_size = self.max_message_size
+
+    async def proxy_open(self, host: str, port: int, proxied_path: str = "") -> None:  # type: ignore[override]
+        """jupyter-server-proxy's, but to code-server without permessage-deflate (see
+        backend.connect_websocket) and with our message size limit from the handshake on."""
+        if not proxied_path.startswith("/"):
+            proxied_path = "/" + proxied_path
+
+        def on_backend_message(message: str | bytes | None) -> None:
+            if message is None:
+                self.close()
+            elif self.ws_connection is not None:
+                self.write_message(message, binary=isinstance(message, bytes))
+
+        def on_backend_ping(data: bytes) -> None:
+            if self.ws_connection is not None:
+                self.ping(data)
+
+        self.ws = await http_backend.connect_websocket(
+            self.get_client_uri("ws", host, port, proxied_path),
+            self.proxy_request_headers(),
+            unix_socket=self.unix_socket,
+            subprotocols=getattr(self, "_requested_subprotocols", None),
+            max_message_size=self.max_message_size,
+            on_message=on_backend_message,
+            on_ping=on_backend_ping,
+        )
 
     # -- auth ------------------------------------------------------------------------------
 
