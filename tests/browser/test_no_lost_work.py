@@ -81,11 +81,12 @@ def api(jp, path: str, method: str = "GET") -> dict:  # type: ignore[no-untyped-
         return json.loads(r.read())
 
 
-@pytest.mark.parametrize("how", ["api restart", "crash"])
+@pytest.mark.parametrize("how", ["api restart", "crash", "idle stop"])
 def test_unsaved_edit_survives_code_server_restart(
     browser, jupyter_process, real_code_server, root_dir, user_data, lab_settings, how
 ):
-    jp = jupyter_process(real_code_server)
+    extra = ["--VSCode.idle_timeout=10"] if how == "idle stop" else []
+    jp = jupyter_process(real_code_server, extra)
     try:
         ctx = browser.new_context(viewport={"width": 1280, "height": 800})
         type_unsaved_edit(open_vscode(ctx, jp), user_data)
@@ -93,8 +94,13 @@ def test_unsaved_edit_survives_code_server_restart(
         ctx.close()  # the tab is gone too: nothing is kept in the browser
         if how == "api restart":
             assert api(jp, "restart", "POST")["state"] == "running"
-        else:
+        elif how == "crash":
             os.kill(pid, signal.SIGKILL)
+        else:
+            deadline = time.monotonic() + 60
+            while api(jp, "status")["idle_stops"] < 1:
+                assert time.monotonic() < deadline, "no idle stop"
+                time.sleep(1)
         ctx2 = browser.new_context(viewport={"width": 1280, "height": 800})
         assert_edit_restored(ctx2, jp, root_dir)
         assert api(jp, "status")["pid"] != pid
