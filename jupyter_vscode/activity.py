@@ -18,6 +18,7 @@ from __future__ import annotations
 
 HEADER_SIZE = 13
 REGULAR = 1
+SCAN_BYTES = 1024
 
 #: RPC channel or method names of periodic background traffic of an idle workbench.
 BACKGROUND_MARKERS: tuple[bytes, ...] = (
@@ -40,7 +41,9 @@ def is_user_activity(message: bytes | str, user_data_dir: bytes = b"") -> bool:
         return True
     if len(message) <= HEADER_SIZE or message[0] != REGULAR:
         return False  # keep-alive, ack, control, disconnect, or an empty regular message
-    body = message[HEADER_SIZE:]
+    # Channel, method and path names come first: look at the start only, never copy or scan a
+    # whole (possibly multi-megabyte) message on Jupyter's event loop.
+    body = message[HEADER_SIZE : HEADER_SIZE + SCAN_BYTES]
     if body[0] in RPC_REPLY_TYPES:
         return False
     if any(marker in body for marker in BACKGROUND_MARKERS):
