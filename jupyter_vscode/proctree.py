@@ -21,24 +21,30 @@ def set_parent_death_signal() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
+def _proc_entries() -> list[str]:
+    try:
+        return [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []
+
+
+def _stat_fields(entry: str) -> list[str]:
+    """/proc/<pid>/stat after the command name (state, ppid, pgrp, ...); [] if unreadable."""
+    try:
+        with open(f"/proc/{entry}/stat", "rb") as f:
+            stat = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    # the command name is in parentheses and may contain spaces: split after it
+    return stat[stat.rfind(")") + 2 :].split()
+
+
 def _children_map() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return children
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode("utf-8", "replace")
-        except OSError:
-            continue
-        # the command name is in parentheses and may contain spaces: split after it
-        rest = stat[stat.rfind(")") + 2 :].split()
-        if len(rest) > 1:
-            children.setdefault(int(rest[1]), []).append(int(entry))
+    for entry in _proc_entries():
+        fields = _stat_fields(entry)
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(entry))
     return children
 
 
@@ -58,13 +64,10 @@ def kill_tree(pid: int, sig: int, include_root: bool = True) -> None:
     """Send ``sig`` to ``pid``'s process group and to every descendant, even those that
     started their own session (terminal shells do)."""
     targets = descendants(pid)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
     if include_root:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
         targets.insert(0, pid)
-    else:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
     for target in targets:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(target, sig)
@@ -80,24 +83,16 @@ def kill_orphaned_group(pgid: int, marker: bytes) -> list[int]:
     if pgid <= 1:
         return killed
     for entry in _proc_entries():
-        pid = int(entry)
+        fields = _stat_fields(entry)
+        if len(fields) <= 2 or int(fields[2]) != pgid:
+            continue
         try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode("utf-8", "replace")
             with open(f"/proc/{entry}/cmdline", "rb") as f:
                 cmdline = f.read()
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and marker in cmdline:
+        if marker in cmdline:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
+                os.kill(int(entry), signal.SIGKILL)
+                killed.append(int(entry))
     return killed
-
-
-def _proc_entries() -> list[str]:
-    try:
-        return [e for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:
-        return []

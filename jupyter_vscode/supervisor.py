@@ -103,6 +103,7 @@ class Supervisor:
         #: True from an idle stop until the next start (the proxy then doesn't let an open
         #: tab's automatic reconnection start code-server again).
         self.stopped_for_idle = False
+        self._user_data_dir_bytes = os.path.expanduser(config.user_data_dir).encode()
         self._stopping = False
         #: Held while a start or a stop changes the process, the run dir and the socket.
         self._lifecycle = asyncio.Lock()
@@ -117,8 +118,9 @@ class Supervisor:
 
     @property
     def user_data_dir_bytes(self) -> bytes:
-        """The user-data dir as it appears in VS Code's messages (activity filtering)."""
-        return os.path.expanduser(self.config.user_data_dir).encode()
+        """The user-data dir as it appears in VS Code's messages (activity filtering); read
+        for every websocket message, so computed once per start, not per message."""
+        return self._user_data_dir_bytes
 
     @property
     def socket_path(self) -> str | None:
@@ -275,6 +277,7 @@ class Supervisor:
 
         try:
             spec = build_launch(self.config, lookup.path, self.root_dir)
+            self._user_data_dir_bytes = os.path.expanduser(self.config.user_data_dir).encode()
         except OSError as e:
             raise StartFailed(f"could not prepare code-server's directories: {e}") from None
         if spec.port and await http_probe(spec, timeout=0.5) is not None:

@@ -22,8 +22,7 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 
 
-@pytest.fixture
-def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def install_fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Put the fake npm first on PATH; return the JSON-lines file where it records calls."""
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
@@ -35,10 +34,16 @@ def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_NPM_LOG", str(calls))
     monkeypatch.setenv("FAKE_NPM_VERSIONS", "4.1.0,4.2.0")
-    # `auto` tries release tarballs first: make them unreachable (a closed port) so it uses npm.
-    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "http://127.0.0.1:1/releases")
     for var in ("FAKE_NPM_FORBID", "FAKE_NPM_FAIL", "FAKE_NPM_SLEEP", "FAKE_CS_VERSION"):
         monkeypatch.delenv(var, raising=False)
+    return calls
+
+
+@pytest.fixture
+def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fake npm, with release tarballs unreachable (a closed port) so `auto` uses npm."""
+    calls = install_fake_npm(tmp_path, monkeypatch)
+    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "http://127.0.0.1:1/releases")
     return calls
 
 

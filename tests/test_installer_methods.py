@@ -32,6 +32,7 @@ from jupyter_vscode.installer.methods import choose_method
 from jupyter_vscode.installer.standalone import release_arch
 
 from .release_server import LoopbackServer, closed_port, make_release_tarball
+from .test_installer import install_fake_npm
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -422,22 +423,6 @@ def test_glibc_reading_and_caps() -> None:
 # -- auto ---------------------------------------------------------------------------------------
 
 
-def _fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = tmp_path / "fake-bin"
-    bin_dir.mkdir()
-    npm = bin_dir / "npm"
-    npm.write_text(f"#!{sys.executable}\n" + (HERE / "fake_npm.py").read_text())
-    npm.chmod(0o755)
-    calls = tmp_path / "npm-calls.jsonl"
-    calls.touch()
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_NPM_LOG", str(calls))
-    monkeypatch.setenv("FAKE_NPM_VERSIONS", "4.1.0,4.2.0")
-    for var in ("FAKE_NPM_FORBID", "FAKE_NPM_FAIL", "FAKE_NPM_SLEEP", "FAKE_CS_VERSION"):
-        monkeypatch.delenv(var, raising=False)
-    return calls
-
-
 def test_auto_uses_standalone_when_the_releases_url_answers(
     server: LoopbackServer,
     release,  # type: ignore[no-untyped-def]
@@ -446,7 +431,7 @@ def test_auto_uses_standalone_when_the_releases_url_answers(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    calls = _fake_npm(tmp_path, monkeypatch)
+    calls = install_fake_npm(tmp_path, monkeypatch)
     release("4.20.0")
     assert cli.main(["install", "--version", "4.20.0", "--prefix", str(prefix)]) == 0
     assert "install method: standalone" in capsys.readouterr().out
@@ -461,7 +446,7 @@ def test_auto_falls_back_to_npm_when_github_is_unreachable(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    calls = _fake_npm(tmp_path, monkeypatch)
+    calls = install_fake_npm(tmp_path, monkeypatch)
     monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", f"http://127.0.0.1:{closed_port()}/r")
     start = time.monotonic()
     assert cli.main(["install", "--prefix", str(prefix)]) == 0
