@@ -30,6 +30,10 @@ SCRUBBED_ENV = (
     "CODE_SERVER_CONFIG",
 )
 
+#: A path no route of code-server's serves: asking for it makes code-server load VS Code's
+#: server (it does so lazily, on the first request that isn't /healthz) and answer 404.
+WARM_UP_PATH = "/_jupyter_vscode/warm-up"
+
 CONFIG_YAML = """\
 # Written by jupyter-vscode for this code-server process only.
 # Only Jupyter's authenticated proxy can reach the socket/loopback port.

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from .backend import Backend
 from .codeserver import (
     GROUP_FILE,
+    WARM_UP_PATH,
     LaunchSpec,
     build_launch,
     cleanup_run_dir,
@@ -98,6 +99,7 @@ class Supervisor:
         self._watch_task: asyncio.Task[None] | None = None
         self._reader_task: asyncio.Task[None] | None = None
         self._idle_task: asyncio.Task[None] | None = None
+        self._warm_task: asyncio.Task[int | None] | None = None
         self._last_use = clock()
         self.idle_stops = 0
         #: True from an idle stop until the next start (the proxy then doesn't let an open
@@ -329,6 +331,11 @@ class Supervisor:
             spec.address,
         )
         self._watch_task = asyncio.ensure_future(self._watch(proc))
+        # code-server answers /healthz before it has loaded VS Code's server, which its first
+        # page request would then wait for (~0.15-0.2 s): load it now, while nobody waits.
+        self._warm_task = asyncio.ensure_future(
+            http_probe(spec, timeout=self.config.start_timeout, path=WARM_UP_PATH)
+        )
         self._last_use = self._clock()
         if self.config.idle_timeout > 0:
             self._idle_task = asyncio.ensure_future(self._idle_watch(proc))
@@ -435,6 +442,9 @@ class Supervisor:
         reader, self._reader_task = self._reader_task, None
         watch, self._watch_task = self._watch_task, None
         idle_task, self._idle_task = self._idle_task, None
+        warm, self._warm_task = self._warm_task, None
+        if warm is not None:
+            warm.cancel()
         if idle_task is not None and idle_task is not asyncio.current_task():
             idle_task.cancel()
         if watch is not None and not watch.done():

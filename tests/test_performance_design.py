@@ -149,3 +149,27 @@ async def test_backend_websocket_does_not_ask_for_deflate():
         conn.close()
     finally:
         server.stop()
+
+
+async def test_each_start_has_code_server_load_vs_codes_server_before_any_page(
+    jp_serverapp, supervisor
+):
+    """code-server answers /healthz before loading VS Code's server, which the first page
+    would wait for: the supervisor asks for a path that loads it, once per start, unprompted."""
+    from jupyter_vscode.codeserver import WARM_UP_PATH
+
+    await supervisor.ensure_started()
+    await wait_until(lambda: any(WARM_UP_PATH in line for line in supervisor.log_tail(50)))
+    await supervisor.restart()
+    await wait_until(lambda: sum(WARM_UP_PATH in line for line in supervisor.log_tail(100)) == 2)
+
+
+@pytest.mark.codeserver
+async def test_real_code_server_is_warm_before_the_first_page(jp_serverapp, supervisor):
+    """The real thing: VS Code's server (its extension host agent) is up with no request."""
+    await supervisor.ensure_started()
+    await wait_until(
+        lambda: any("Extension host agent started" in ln for ln in supervisor.log_tail(200)),
+        timeout=60,
+    )
+
