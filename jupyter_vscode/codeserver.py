@@ -34,6 +34,17 @@ SCRUBBED_ENV = (
 #: server (it does so lazily, on the first request that isn't /healthz) and answer 404.
 WARM_UP_PATH = "/_jupyter_vscode/warm-up"
 
+#: Node's on-disk compile cache (Node >= 22.1; ignored by older Node): code-server and its
+#: extension hosts start ~0.1 s faster from the second start on. A value set by the user wins;
+#: NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+COMPILE_CACHE_ENV = "NODE_COMPILE_CACHE"
+
+
+def compile_cache_dir() -> str:
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "jupyter-vscode", "node-compile-cache")
+
+
 CONFIG_YAML = """\
 # Written by jupyter-vscode for this code-server process only.
 # Only Jupyter's authenticated proxy can reach the socket/loopback port.
@@ -125,6 +136,14 @@ def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     for name in SCRUBBED_ENV:
         env.pop(name, None)
+    if not env.get(COMPILE_CACHE_ENV):
+        cache = compile_cache_dir()
+        try:  # only a directory we could make: Node never reports a cache it can't write
+            os.makedirs(cache, mode=0o700, exist_ok=True)
+            if os.access(cache, os.W_OK | os.X_OK):
+                env[COMPILE_CACHE_ENV] = cache
+        except OSError:
+            pass
     return env
 
 

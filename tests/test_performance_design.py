@@ -173,3 +173,36 @@ async def test_real_code_server_is_warm_before_the_first_page(jp_serverapp, supe
         timeout=60,
     )
 
+
+def test_launch_env_enables_nodes_compile_cache(tmp_path, monkeypatch):
+    from jupyter_vscode.codeserver import child_env
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("NODE_COMPILE_CACHE", raising=False)
+    expected = tmp_path / "cache" / "jupyter-vscode" / "node-compile-cache"
+    assert child_env()["NODE_COMPILE_CACHE"] == str(expected)
+    assert expected.is_dir()
+    # the user's own choice wins
+    monkeypatch.setenv("NODE_COMPILE_CACHE", str(tmp_path / "mine"))
+    assert child_env()["NODE_COMPILE_CACHE"] == str(tmp_path / "mine")
+    # a cache directory that can't be made is left out (some such paths make Node spin)
+    monkeypatch.delenv("NODE_COMPILE_CACHE")
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+    assert "NODE_COMPILE_CACHE" not in child_env()
+
+
+@pytest.mark.codeserver
+async def test_real_code_server_fills_the_compile_cache(
+    jp_serverapp, supervisor, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("NODE_COMPILE_CACHE", raising=False)
+    cache = tmp_path / "cache" / "jupyter-vscode" / "node-compile-cache"
+    await supervisor.ensure_started()
+    await wait_until(
+        lambda: any("Extension host agent started" in ln for ln in supervisor.log_tail(200)),
+        timeout=60,
+    )
+    await supervisor.stop()
+    assert sum(f.stat().st_size for f in cache.rglob("*") if f.is_file()) > 100_000
