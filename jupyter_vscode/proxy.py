@@ -99,7 +99,6 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
 
     def on_message(self, message: str | bytes) -> Any:
         if is_user_activity(message, self.supervisor.user_data_dir_bytes):
-            self.log.debug("[jupyter-vscode] use: %r", message[:160])
             self._note_use()
         return super().on_message(message)
 
