@@ -1,6 +1,6 @@
 """jupyter-vscode against code-server opened directly: one command, one table.
 
-    python benchmarks/run.py            # full run (~5-8 min on 2 cores)
+    python benchmarks/run.py            # full run (~7 min on 2 cores)
     python benchmarks/run.py --quick    # fewer repetitions (~3 min)
     python benchmarks/run.py --only ws,assets --reps 5 --json out.json
 
