@@ -60,6 +60,15 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process is left in process group ``pgid`` (Linux /proc)."""
+    for entry in _proc_entries():
+        fields = _stat_fields(entry)
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
+
+
 def kill_tree(pid: int, sig: int, include_root: bool = True) -> None:
     """Send ``sig`` to ``pid``'s process group and to every descendant, even those that
     started their own session (terminal shells do)."""

@@ -32,7 +32,7 @@ from .codeserver import (
 from .config import VSCode
 from .locate import Lookup, find_code_server
 from .proclog import ProcessLog
-from .proctree import kill_tree, set_parent_death_signal
+from .proctree import group_alive, kill_tree, set_parent_death_signal
 
 QUICK_EXIT_SECONDS = 10.0
 """A non-zero exit sooner than this after becoming ready counts as a failed start."""
@@ -452,8 +452,13 @@ class Supervisor:
         if proc is not None and proc.returncode is None:
             self.state = State.STOPPING
             kill_tree(proc.pid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
             try:
                 await asyncio.wait_for(proc.wait(), STOP_GRACE_SECONDS)
+                # code-server's launcher exits first; the server and its extension hosts (its
+                # process group) may still be writing state and Node's compile cache
+                while group_alive(proc.pid) and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
             except asyncio.TimeoutError:
                 self.log.warning("[jupyter-vscode] code-server did not stop on SIGTERM; killing")
             kill_tree(proc.pid, signal.SIGKILL)

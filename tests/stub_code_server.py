@@ -5,7 +5,8 @@ $STUB_MODE says: serve (default), crash, exit0 (serve, then exit 0 after $STUB_E
 hang (accept connections, never answer), slow (wait $STUB_DELAY s before listening).
 Each run appends a JSON line (pid, argv, selected env) to $STUB_RECORD; /echo returns the
 request headers it received. With $STUB_CHILD=1 it starts a sleeping child in its own session,
-like code-server's terminals, to test that nothing outlives it.
+like code-server's terminals, to test that nothing outlives it; $STUB_GROUP_CHILD=<file> starts
+one in the stub's process group that writes <file> when it is asked to stop.
 """
 
 import json
@@ -48,6 +49,27 @@ if os.environ.get("STUB_TERM_DELAY"):
         os._exit(0)
 
     signal.signal(signal.SIGTERM, slow_exit)
+if os.environ.get("STUB_GROUP_CHILD"):
+    # like code-server's real server process: same process group, and on SIGTERM it needs a
+    # moment to write its state (here: a file named by $STUB_GROUP_CHILD) before it exits
+    subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, sys, time\n"
+            "def bye(*_):\n"
+            "    time.sleep(0.5)\n"
+            "    open(sys.argv[1], 'w').write('written on the way out')\n"
+            "    sys.exit(0)\n"
+            "signal.signal(signal.SIGTERM, bye)\n"
+            "open(sys.argv[1] + '.ready', 'w').close()\n"
+            "while True:\n"
+            "    time.sleep(1)\n",
+            os.environ["STUB_GROUP_CHILD"],
+        ],
+        stdout=subprocess.DEVNULL,  # not holding our output pipe open: only its group is left
+        stderr=subprocess.DEVNULL,
+    )
 if os.environ.get("STUB_CHILD"):
     subprocess.Popen(["sleep", "300"], start_new_session=True)
 

@@ -173,6 +173,24 @@ async def test_stop_leaves_no_children(jp_fetch, supervisor, monkeypatch):
     await wait_until(lambda: not any(pid_alive(p) for p in family), timeout=10)
 
 
+async def test_stop_lets_code_servers_process_group_finish_its_exit(
+    jp_fetch, supervisor, monkeypatch, tmp_path
+):
+    """code-server's launcher exits on SIGTERM before its server and extension hosts, which
+    still write state (and Node's compile cache) on the way out: no SIGKILL while they do."""
+    marker = tmp_path / "exited-cleanly"
+    monkeypatch.setenv("STUB_GROUP_CHILD", str(marker))
+    assert (await get(jp_fetch, "vscode/")).code == 200
+    from jupyter_vscode.proctree import descendants, group_alive
+
+    await wait_until(lambda: Path(str(marker) + ".ready").exists())
+    assert descendants(supervisor.pid)
+    group = supervisor.pid
+    await supervisor.stop()
+    assert marker.read_text() == "written on the way out"
+    assert not group_alive(group)
+
+
 async def test_stale_run_dir_is_removed(jp_fetch, supervisor, tmp_path):
     from jupyter_vscode import codeserver
 
