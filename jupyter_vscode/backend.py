@@ -5,19 +5,16 @@ a new connection, and tornado's simple client never keeps one alive) and buffers
 whole before sending the first byte on (a 19 MB workbench.js is compressed by code-server on
 the fly: the browser waited for all of it). Here one aiohttp session per code-server process
 keeps connections to its socket/port open between requests, and response bodies are passed on
-as they arrive, with the browser's back-pressure. Websockets to code-server go without
-permessage-deflate (connect_websocket).
+as they arrive, with the browser's back-pressure. Websockets are relayed as bytes (wsrelay.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from typing import Any
 
 import aiohttp
-from tornado import httpclient, httputil, websocket
 
 #: Closed before code-server's own keep-alive timeout (Node: 5 s) so that a pooled connection
 #: is never reused just as the server closes it.
@@ -134,53 +131,3 @@ def response_headers(headers: Any) -> list[tuple[str, str]]:
         for k, v in headers.items()
         if k.lower() not in RESPONSE_DROP and k.lower() not in connection_tokens
     ]
-
-
-class _BackendWebSocket(websocket.WebSocketClientConnection):
-    """tornado's client websocket, passing code-server's pings on (VS Code sends its own
-    keep-alives; this is for parity with jupyter-server-proxy)."""
-
-    def __init__(self, on_ping_callback: Callable[[bytes], None], **kwargs: Any) -> None:
-        self._on_ping_callback = on_ping_callback
-        super().__init__(**kwargs)
-
-    def on_ping(self, data: bytes) -> None:
-        self._on_ping_callback(data)
-
-
-async def connect_websocket(
-    url: str,
-    headers: httputil.HTTPHeaders,
-    *,
-    unix_socket: str | None,
-    subprotocols: list[str] | None,
-    max_message_size: int,
-    on_message: Callable[[str | bytes | None], None],
-    on_ping: Callable[[bytes], None],
-) -> websocket.WebSocketClientConnection:
-    """The proxy's websocket to code-server, without permessage-deflate.
-
-    jupyter-server-proxy asks code-server for permessage-deflate, and VS Code's server agrees:
-    every message was then compressed and decompressed by zlib in Jupyter's Python process (and
-    again in code-server) to cross a local socket. The browser's own offer is not forwarded
-    either; between the browser and Jupyter, tornado does not compress by default.
-    """
-    from jupyter_server_proxy.unixsock import UnixResolver
-
-    headers = httputil.HTTPHeaders(headers)
-    for name in ("Sec-WebSocket-Extensions", "Content-Length", "Transfer-Encoding"):
-        if name in headers:
-            del headers[name]
-    request = httpclient.HTTPRequest(url=url, headers=headers)
-    request = httpclient._RequestProxy(request, httpclient.HTTPRequest._DEFAULTS)  # type: ignore[assignment]
-    kwargs: dict[str, Any] = {"resolver": UnixResolver(unix_socket)} if unix_socket else {}
-    conn = _BackendWebSocket(
-        on_ping,
-        request=request,
-        on_message_callback=on_message,
-        compression_options=None,
-        max_message_size=max_message_size,
-        subprotocols=subprotocols,
-        **kwargs,
-    )
-    return await conn.connect_future

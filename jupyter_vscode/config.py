@@ -126,12 +126,6 @@ class VSCode(Configurable):
         $JUPYTER_VSCODE_TRUSTED_ORIGINS (comma-separated), else [].""",
     ).tag(config=True)
 
-    websocket_max_message_size = Int(
-        help="""Largest websocket message, in bytes, passed between the browser and
-        code-server (tornado's default of 10 MiB breaks VS Code: code-server issue 7139).
-        Default: $JUPYTER_VSCODE_WEBSOCKET_MAX_MESSAGE_SIZE, else 268435456 (256 MiB).""",
-    ).tag(config=True)
-
     prestart = Bool(
         help="""Start code-server in the background when Jupyter starts, so that the first click
         on VS Code is as fast as a reload instead of waiting for code-server to start (its
@@ -241,12 +235,6 @@ class VSCode(Configurable):
         self._env_sources["trusted_origins"] = f"${ENV_PREFIX}TRUSTED_ORIGINS={raw!r}"
         return [part.strip() for part in raw.split(",") if part.strip()]
 
-    @default("websocket_max_message_size")
-    def _default_websocket_max_message_size(self) -> int:
-        return int(
-            self._from_env("websocket_max_message_size", "WEBSOCKET_MAX_MESSAGE_SIZE", 256 << 20)
-        )
-
     @default("prestart")
     def _default_prestart(self) -> bool:
         return bool(self._from_env("prestart", "PRESTART", False))
@@ -297,15 +285,6 @@ class VSCode(Configurable):
                     f"c.VSCode.trusted_origins contains {origin!r}: list host names, "
                     "never '*' (that would let any web page drive this VS Code)"
                 )
-        return value
-
-    @validate("websocket_max_message_size")
-    def _check_ws_size(self, proposal: Any) -> int:
-        value = int(proposal["value"])
-        if value < 1 << 20:
-            raise TraitError(
-                f"c.VSCode.websocket_max_message_size={value!r}: expected at least 1048576 (1 MiB)"
-            )
         return value
 
     @validate("launcher_title")

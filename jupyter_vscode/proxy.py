@@ -15,13 +15,12 @@ from jupyter_server._tz import utcnow
 from jupyter_server.utils import ensure_async, url_path_join
 from jupyter_server_proxy.handlers import NamedLocalProxyHandler
 from tornado import httputil, web
-from tornado.httpclient import HTTPClientError
 from tornado.iostream import StreamClosedError
 from yarl import URL
 
 from . import backend as http_backend
-from . import pages
-from .activity import is_user_activity
+from . import pages, wsrelay
+from .activity import HEADER_SIZE, SCAN_BYTES, is_user_activity
 from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, State, Supervisor
 
@@ -97,54 +96,51 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         self.settings["api_last_activity"] = utcnow()
         self.supervisor.note_activity()
 
-    def on_message(self, message: str | bytes) -> Any:
-        if is_user_activity(message, self.supervisor.user_data_dir_bytes):
-            self._note_use()
-        return super().on_message(message)
+    # -- websockets: relayed as bytes after the handshake (wsrelay.py) ----------------------
 
-    # -- websockets: VS Code sends messages larger than tornado's 10 MiB default -------------
-
-    @property
-    def max_message_size(self) -> int:  # type: ignore[override]
-        return int(self.supervisor.config.websocket_max_message_size)
-
-    async def open(self, path: str) -> None:  # type: ignore[override]
+    async def _relay_websocket(self, path: str) -> None:
+        """Hand the browser's upgrade to code-server and relay the connection's bytes."""
+        origin = self.request.headers.get("Origin")
+        if origin is not None and not self.check_origin(origin):  # tornado's websocket check
+            raise web.HTTPError(403, "cross-origin websocket refused")
+        sup = self.supervisor
+        port = self.port
+        uri = URL(self.get_client_uri("ws", "localhost", port or 80, path), encoded=True)
+        headers = self.proxy_request_headers()
+        try:
+            backend = await wsrelay.open_backend(self.unix_socket, port)
+        except OSError as e:
+            # code-server went away between our check and the connection (a crash, a stop):
+            # VS Code reconnects, which starts it again.
+            self.log.info("[jupyter-vscode] websocket to code-server failed: %s", e)
+            self._send(502, None, f"code-server did not answer: {e}")
+            return
+        try:
+            start, answer = await wsrelay.handshake(backend, uri.raw_path_qs, headers)
+        except wsrelay.HandshakeRefused as e:
+            backend.close()
+            self._send(e.code if e.code >= 400 else 502, None, f"code-server refused: {e}")
+            return
+        except (StreamClosedError, asyncio.TimeoutError, httputil.HTTPInputError) as e:
+            backend.close()
+            self._send(502, None, f"code-server did not answer the websocket handshake: {e!r}")
+            return
         if not self._is_reconnection():  # a page load, not the tab's automatic reconnect
             self._note_use()
+        browser = self.detach()
+        user_data_dir = sup.user_data_dir_bytes
+
+        def on_message(prefix: bytes) -> None:
+            if is_user_activity(prefix, user_data_dir):
+                self._note_use()
+
+        scanner = wsrelay.FrameScanner(on_message, HEADER_SIZE + SCAN_BYTES)
         try:
-            await super().open(path)
-        except (OSError, StreamClosedError, HTTPClientError) as e:
-            # code-server went away between our check and the connection (a crash, a stop):
-            # close like a server going away; VS Code reconnects, which starts it again.
-            self.log.info("[jupyter-vscode] websocket to code-server failed: %s", e)
-            self.close(1011, "VS Code restarted; reconnecting")
+            await browser.write(wsrelay.switching_protocols(start, answer))
+        except StreamClosedError:
+            backend.close()
             return
-
-    async def proxy_open(self, host: str, port: int, proxied_path: str = "") -> None:  # type: ignore[override]
-        """jupyter-server-proxy's, but to code-server without permessage-deflate (see
-        backend.connect_websocket) and with our message size limit from the handshake on."""
-        if not proxied_path.startswith("/"):
-            proxied_path = "/" + proxied_path
-
-        def on_backend_message(message: str | bytes | None) -> None:
-            if message is None:
-                self.close()
-            elif self.ws_connection is not None:
-                self.write_message(message, binary=isinstance(message, bytes))
-
-        def on_backend_ping(data: bytes) -> None:
-            if self.ws_connection is not None:
-                self.ping(data)
-
-        self.ws = await http_backend.connect_websocket(
-            self.get_client_uri("ws", host, port, proxied_path),
-            self.proxy_request_headers(),
-            unix_socket=self.unix_socket,
-            subprotocols=getattr(self, "_requested_subprotocols", None),
-            max_message_size=self.max_message_size,
-            on_message=on_backend_message,
-            on_ping=on_backend_ping,
-        )
+        await wsrelay.relay(browser, backend, scanner.feed)
 
     # -- auth ------------------------------------------------------------------------------
 
@@ -281,6 +277,8 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
                 return
             if not await self._ready(as_page=False):
                 return
+            await self._relay_websocket(args[0] if args else "")
+            return
         await super().get(*args, **kwargs)
 
     async def http_get(self, path: str) -> None:  # type: ignore[override]

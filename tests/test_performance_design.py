@@ -100,57 +100,6 @@ async def test_restart_does_not_reuse_connections_to_the_old_process(
     assert r.code == 200
 
 
-async def test_backend_websocket_does_not_ask_for_deflate():
-    """VS Code's server accepts permessage-deflate when asked, and jupyter-server-proxy asks:
-    zlib on every message, in Jupyter's Python, to cross a local socket. Ours does not, even
-    when the browser's own offer is among the forwarded headers."""
-    from tornado import httputil, websocket
-    from tornado import web as tweb
-
-    from jupyter_vscode.backend import connect_websocket
-
-    from .conftest import free_port
-
-    offers: list[str | None] = []
-
-    class Echo(websocket.WebSocketHandler):
-        def get_compression_options(self):  # type: ignore[no-untyped-def]
-            return {}  # accept permessage-deflate when offered, like VS Code's server
-
-        def open(self):  # type: ignore[no-untyped-def]
-            offers.append(self.request.headers.get("Sec-WebSocket-Extensions"))
-
-        def on_message(self, message):  # type: ignore[no-untyped-def]
-            self.write_message(message, binary=isinstance(message, bytes))
-
-    port = free_port()
-    app = tweb.Application([(r"/.*", Echo)], websocket_max_message_size=64 << 20)
-    server = app.listen(port, address="127.0.0.1")
-    received: list[object] = []
-    try:
-        browser_headers = httputil.HTTPHeaders(
-            {"Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits"}
-        )
-        conn = await connect_websocket(
-            f"ws://127.0.0.1:{port}/x",
-            browser_headers,
-            unix_socket=None,
-            subprotocols=None,
-            max_message_size=64 << 20,
-            on_message=received.append,
-            on_ping=lambda data: None,
-        )
-        payload = b"\x01" * 20_000_000  # above tornado's 10 MiB default, below our limit
-        await conn.write_message(payload, binary=True)
-        await wait_until(lambda: bool(received), timeout=30)
-        assert received[0] == payload
-        assert offers == [None]
-        assert "Sec-WebSocket-Extensions" not in conn.headers
-        conn.close()
-    finally:
-        server.stop()
-
-
 async def test_each_start_has_code_server_load_vs_codes_server_before_any_page(
     jp_serverapp, supervisor
 ):

@@ -1,0 +1,77 @@
+"""The websocket relay: handshake forwarded, bytes copied, data messages seen for activity."""
+
+from __future__ import annotations
+
+import os
+import struct
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tornado.util import _websocket_mask
+
+from jupyter_vscode.wsrelay import FrameScanner
+
+
+def client_frame(opcode: int, payload: bytes, fin: bool = True, mask: bytes | None = None) -> bytes:
+    mask = os.urandom(4) if mask is None else mask
+    n = len(payload)
+    head = bytes([(0x80 if fin else 0) | opcode])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 1 << 16:
+        head += bytes([0x80 | 126]) + struct.pack(">H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack(">Q", n)
+    return head + mask + _websocket_mask(mask, payload)
+
+
+messages = st.lists(
+    st.tuples(
+        st.sampled_from(["binary", "text", "ping", "fragmented"]),
+        st.one_of(st.binary(max_size=300), st.integers(1000, 70000).map(os.urandom)),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(messages, st.lists(st.integers(1, 5000), min_size=1, max_size=20), st.integers(1, 2000))
+def test_scanner_reports_each_data_messages_first_bytes(msgs, cuts, limit):
+    stream = b""
+    expected = []
+    for kind, payload in msgs:
+        if kind == "ping":
+            stream += client_frame(0x9, payload[:125])
+        elif kind == "fragmented":
+            half = len(payload) // 2
+            stream += client_frame(0x2, payload[:half], fin=False)
+            stream += client_frame(0x9, b"ping in between")
+            stream += client_frame(0x0, payload[half:])
+            expected.append(payload[: min(half, limit)])
+        else:
+            stream += client_frame(0x1 if kind == "text" else 0x2, payload)
+            expected.append(payload[:limit])
+    seen: list[bytes] = []
+    scanner = FrameScanner(seen.append, limit)
+    i = 0
+    for k in range(len(stream)):  # arbitrary pieces, as TCP delivers them
+        cut = cuts[k % len(cuts)]
+        if i >= len(stream):
+            break
+        scanner.feed(stream[i : i + cut])
+        i += cut
+    assert seen == expected
+
+
+@pytest.mark.codeserver
+async def test_handshake_reaches_code_server_without_compression_offer(jp_ws_fetch):
+    """The browser's permessage-deflate offer is not passed on (frames stay readable for the
+    activity filter, and nobody compresses across a local socket); code-server still answers
+    101 with the browser's own key, so the browser accepts the connection."""
+    params = {"reconnectionToken": "t-1", "reconnection": "false", "skipWebSocketFrames": "false"}
+    ws = await jp_ws_fetch("vscode/", params=params, compression_options={})
+    try:
+        assert "permessage-deflate" not in ws.headers.get("Sec-WebSocket-Extensions", "")
+    finally:
+        ws.close()
