@@ -214,6 +214,10 @@ async def http_probe(spec: LaunchSpec, timeout: float = 1.0, path: str = "/healt
             )
             await writer.drain()
             line = await reader.readline()
+            # read the rest (Connection: close): closing with unread data would reset the
+            # connection under code-server while it still writes its answer
+            while await reader.read(65536):
+                pass
         finally:
             writer.close()
             with contextlib.suppress(Exception):  # noqa: BLE001 - closing a broken socket
