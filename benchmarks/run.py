@@ -778,26 +778,22 @@ def report(results: dict[str, Any]) -> str:
     ratio_row(
         "click with prestart (vs direct up and serving for minutes)", "prestart", None, "direct_up"
     )
+
+    def medians(key: str, field: str) -> tuple[float, float]:
+        runs = results[key]
+        return median([r[field] for r in runs["ext"]]), median([r[field] for r in runs["direct"]])
+
     if "ws" in results:
-        ws = results["ws"]
-        a = median([r["p50_ms"] for r in ws["ext"]])
-        b = median([r["p50_ms"] for r in ws["direct"]])
+        a, b = medians("ws", "p50_ms")
+        verdict = f"≤ +0.3 ms {'✓' if a - b <= 0.3 else '✗'}"
         rows.append(
-            (
-                "websocket round trip p50",
-                fmt(a, "ms"),
-                fmt(b, "ms"),
-                f"+{a - b:.3f} ms",
-                f"≤ +0.3 ms {'✓' if a - b <= 0.3 else '✗'}",
-            )
+            ("websocket round trip p50", fmt(a, "ms"), fmt(b, "ms"), f"+{a - b:.3f} ms", verdict)
         )
-        a = median([r["p99_ms"] for r in ws["ext"]])
-        b = median([r["p99_ms"] for r in ws["direct"]])
+        a, b = medians("ws", "p99_ms")
         rows.append(
             ("websocket round trip p99", fmt(a, "ms"), fmt(b, "ms"), f"+{a - b:.3f} ms", "")
         )
-        a = median([r["mib_s"] for r in ws["ext"]])
-        b = median([r["mib_s"] for r in ws["direct"]])
+        a, b = medians("ws", "mib_s")
         rows.append(
             (
                 "websocket echo stream, 1 MiB messages",
@@ -808,23 +804,18 @@ def report(results: dict[str, Any]) -> str:
             )
         )
     if "small" in results:
-        sm = results["small"]
-        a = median([r["p50_ms"] for r in sm["ext"]])
-        b = median([r["p50_ms"] for r in sm["direct"]])
+        a, b = medians("small", "p50_ms")
         rows.append(("small GET (healthz) p50", fmt(a, "ms"), fmt(b, "ms"), f"+{a - b:.3f} ms", ""))
     if "assets" in results:
         asts = results["assets"]
-        a = median([r["seconds"] for r in asts["ext"]])
-        b = median([r["seconds"] for r in asts["direct"]])
+        a, b = medians("assets", "seconds")
         n = asts["ext"][0]["n"]
         rows.append(
             (f"workbench assets, {n} GETs, 6 connections", fmt(a), fmt(b), f"{a / b:.2f}×", "")
         )
-        a = median([r["bytes"] for r in asts["ext"]]) / 1e6
-        b = median([r["bytes"] for r in asts["direct"]]) / 1e6
+        a, b = (x / 1e6 for x in medians("assets", "bytes"))
         rows.append(("  bytes on the wire", f"{a:.2f} MB", f"{b:.2f} MB", f"{a / b:.2f}×", ""))
-        a = median([r["reval_seconds"] for r in asts["ext"]])
-        b = median([r["reval_seconds"] for r in asts["direct"]])
+        a, b = medians("assets", "reval_seconds")
         ea, eb = asts["ext"][0], asts["direct"][0]
         rows.append(
             (

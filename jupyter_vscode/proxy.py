@@ -87,7 +87,8 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
     # -- activity: only real use of VS Code counts (see activity.py) -------------------------
 
     def _record_activity(self) -> None:
-        """jupyter-server-proxy calls this for every message in both directions; ignore it."""
+        """jupyter-server-proxy's own record (every request and message would count as use);
+        ours is _note_use, fed by the activity filter."""
 
     def _is_reconnection(self) -> bool:
         return self.get_query_argument("reconnection", "") == "true"

@@ -107,7 +107,7 @@ class FrameScanner:
                 n = min(take, self._want - len(self._prefix))
                 r = self._offset % 4
                 mask = self._mask[r:] + self._mask[:r]
-                self._prefix += _websocket_mask(mask, bytes(data[i : i + n]))
+                self._prefix += _websocket_mask(mask, data[i : i + n])
                 if len(self._prefix) >= self._want:
                     self._finish_prefix()
             self._offset += take
