@@ -10,6 +10,9 @@ import sys
 
 from aiohttp import WSMsgType, web
 
+#: Seconds between the replies of a burst.
+BURST_GAP = 0.0003
+
 
 async def echo(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=0, compress=False)
@@ -17,6 +20,13 @@ async def echo(request: web.Request) -> web.WebSocketResponse:
     async for msg in ws:
         if msg.type == WSMsgType.BINARY:
             await ws.send_bytes(msg.data)
+        elif msg.type == WSMsgType.TEXT and msg.data.startswith("burst "):
+            # N small replies, each its own write a moment after the last: how a server answers
+            # a page's burst of requests. Behind unacknowledged data, Nagle's algorithm would
+            # hold each one for the peer's delayed ACK.
+            for _ in range(int(msg.data.split()[1])):
+                await ws.send_bytes(b"r" * 200)
+                await asyncio.sleep(BURST_GAP)
         elif msg.type == WSMsgType.TEXT:
             await ws.send_str(msg.data)
     return ws

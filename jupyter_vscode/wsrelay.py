@@ -177,4 +177,9 @@ async def relay(
     backend: iostream.IOStream,
     on_client_data: Callable[[bytes], None] | None = None,
 ) -> None:
+    # Each piece goes out at once, as code-server itself (Node) sends on its sockets: with
+    # Nagle's algorithm a reply written behind unacknowledged data waits for the peer's
+    # delayed ACK (up to 40 ms), and a workbench load is a chain of such replies.
+    browser.set_nodelay(True)
+    backend.set_nodelay(True)
     await asyncio.gather(pump(browser, backend, on_client_data), pump(backend, browser))
