@@ -27,6 +27,8 @@ HANDSHAKE_DROP = frozenset(
 #: Bytes read per system call on either hop (a workbench load moves MiB-sized messages).
 READ_SIZE = 1 << 20
 HANDSHAKE_TIMEOUT = 30.0
+#: Seconds one direction may go on after the other has ended.
+CLOSE_GRACE = 10.0
 
 
 class HandshakeRefused(Exception):
@@ -158,18 +160,33 @@ async def pump(
     dst: iostream.IOStream,
     on_data: Callable[[bytes], None] | None = None,
 ) -> None:
-    """Copy ``src`` to ``dst`` until either closes, at ``dst``'s pace; then close both."""
+    """Copy ``src`` to ``dst`` at ``dst``'s pace until ``src`` ends; then end ``dst``'s sending
+    side, as ``src``'s peer ended its own. Once ``dst`` is gone, ``src`` is still read (and
+    dropped) to its end, so that it closes cleanly."""
     try:
         while True:
             data = await src.read_bytes(READ_SIZE, partial=True)
             if on_data is not None:
                 on_data(data)
-            await dst.write(data)
+            if not dst.closed():
+                try:
+                    await dst.write(data)
+                except iostream.StreamClosedError:
+                    pass
     except iostream.StreamClosedError:
         pass
     finally:
-        dst.close()
-        src.close()
+        end_sending(dst)
+
+
+def end_sending(stream: iostream.IOStream) -> None:
+    """Half-close: the peer reads everything written so far, then the end of the stream."""
+    if stream.closed():
+        return
+    try:
+        stream.socket.shutdown(socket.SHUT_WR)
+    except OSError:
+        stream.close()
 
 
 async def relay(
@@ -177,9 +194,29 @@ async def relay(
     backend: iostream.IOStream,
     on_client_data: Callable[[bytes], None] | None = None,
 ) -> None:
+    """Relay until both directions have ended, or one has and the other hasn't CLOSE_GRACE
+    seconds later; then close both.
+
+    Each direction's end travels on as a half-close, never as an abrupt close of both: the last
+    things a closing VS Code window sends (its Disconnect message, the websocket Close frame)
+    reach code-server before the connection ends, so code-server shuts that window's extension
+    host down at once instead of keeping it for a reconnection (three hours by default).
+    """
     # Each piece goes out at once, as code-server itself (Node) sends on its sockets: with
     # Nagle's algorithm a reply written behind unacknowledged data waits for the peer's
     # delayed ACK (up to 40 ms), and a workbench load is a chain of such replies.
     browser.set_nodelay(True)
     backend.set_nodelay(True)
-    await asyncio.gather(pump(browser, backend, on_client_data), pump(backend, browser))
+    directions = {
+        asyncio.ensure_future(pump(browser, backend, on_client_data)),
+        asyncio.ensure_future(pump(backend, browser)),
+    }
+    try:
+        _, pending = await asyncio.wait(directions, return_when=asyncio.FIRST_COMPLETED)
+        if pending:
+            await asyncio.wait(pending, timeout=CLOSE_GRACE)
+    finally:
+        for task in directions:
+            task.cancel()
+        browser.close()
+        backend.close()

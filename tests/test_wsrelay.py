@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import struct
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tornado.iostream import IOStream
 from tornado.util import _websocket_mask
 
+from jupyter_vscode import wsrelay
 from jupyter_vscode.wsrelay import FrameScanner
 
 
@@ -77,23 +81,61 @@ async def test_handshake_reaches_code_server_without_compression_offer(jp_ws_fet
         ws.close()
 
 
+def tcp_pair() -> tuple[socket.socket, socket.socket]:
+    with socket.create_server(("127.0.0.1", 0)) as srv:
+        a = socket.create_connection(srv.getsockname())
+        b, _ = srv.accept()
+    return a, b
+
+
+async def recv_all(sock: socket.socket) -> bytes:
+    """Everything until the peer's end of stream (a reset raises)."""
+    loop = asyncio.get_running_loop()
+    sock.setblocking(False)
+    got = b""
+    while data := await asyncio.wait_for(loop.sock_recv(sock, 65536), 5):
+        got += data
+    return got
+
+
+async def test_a_closing_side_ends_the_other_cleanly():
+    """A browser that sends its last bytes and closes (a tab closing: VS Code's Disconnect
+    message, the websocket Close frame): code-server reads them and then a clean end of stream,
+    and its own last words (its Close frame in answer) are taken, not refused with a broken
+    pipe. The other way round, everything code-server sent before it closed reaches the
+    browser. (The relay used to close both connections at the first end.)"""
+    browser_peer, browser_sock = tcp_pair()
+    backend_peer, backend_sock = socket.socketpair()
+    task = asyncio.ensure_future(wsrelay.relay(IOStream(browser_sock), IOStream(backend_sock)))
+    try:
+        browser_peer.sendall(b"last words")
+        browser_peer.close()
+        assert await recv_all(backend_peer) == b"last words"
+        backend_peer.sendall(b"goodbye")
+        backend_peer.close()
+        await asyncio.wait_for(task, 5)
+    finally:
+        browser_peer.close()
+        backend_peer.close()
+
+    browser_peer, browser_sock = tcp_pair()
+    backend_peer, backend_sock = socket.socketpair()
+    task = asyncio.ensure_future(wsrelay.relay(IOStream(browser_sock), IOStream(backend_sock)))
+    try:
+        backend_peer.setblocking(False)
+        await asyncio.get_running_loop().sock_sendall(backend_peer, b"x" * (4 << 20))
+        backend_peer.close()
+        assert len(await recv_all(browser_peer)) == 4 << 20
+        browser_peer.close()  # as a browser does when the server has ended the connection
+        await asyncio.wait_for(task, 5)
+    finally:
+        browser_peer.close()
+
+
 async def test_relay_sends_each_piece_at_once_on_both_hops():
     """Both hops send without Nagle's algorithm, as code-server (Node) does on its own sockets:
     with it, a reply written behind unacknowledged data waits for the peer's delayed ACK, up
     to 40 ms (measured: a burst of ten small VS Code messages took 44 ms instead of 11 ms)."""
-    import asyncio
-    import socket
-
-    from tornado.iostream import IOStream
-
-    from jupyter_vscode import wsrelay
-
-    def tcp_pair() -> tuple[socket.socket, socket.socket]:
-        with socket.create_server(("127.0.0.1", 0)) as srv:
-            a = socket.create_connection(srv.getsockname())
-            b, _ = srv.accept()
-        return a, b
-
     browser_peer, browser_sock = tcp_pair()
     backend_sock, backend_peer = tcp_pair()
     browser, backend = IOStream(browser_sock), IOStream(backend_sock)
