@@ -899,6 +899,21 @@ def report(results: dict[str, Any]) -> str:
     )
 
 
+def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pool the A/B repetitions of cold, warm and prestart (single runs on a noisy machine
+    give wide intervals); the other phases are taken from the first run that has them."""
+    merged: dict[str, Any] = {}
+    for run in runs:
+        for key, value in run.items():
+            if key in ("cold", "warm", "prestart"):
+                pooled = merged.setdefault(key, {})
+                for side, xs in value.items():
+                    pooled.setdefault(side, []).extend(xs)
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
 def main() -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -909,7 +924,13 @@ def main() -> int:
                    help="comma-separated phases (default: all)")  # fmt: skip
     p.add_argument("--json", help="also write the raw results here")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--merge", nargs="+", metavar="JSON",
+                   help="measure nothing: one table from the browser phases' repetitions of "
+                        "several --json files (same checkout), pooled")  # fmt: skip
     args = p.parse_args()
+    if args.merge:
+        print(report(merge_runs([json.loads(Path(f).read_text()) for f in args.merge])))
+        return 0
     args.only = [x.strip() for x in args.only.split(",") if x.strip()]
     reps = args.reps or (3 if args.quick else 5)
     args.cold_reps = args.reps or (4 if args.quick else 8)

@@ -156,3 +156,21 @@ async def test_real_code_server_fills_the_compile_cache(
     await supervisor.stop()
     # Node wrote compiled code there (how much depends on how far code-server got)
     assert [f for f in cache.rglob("*") if f.is_file() and f.stat().st_size > 0]
+
+
+def test_benchmark_merge_pools_repetitions_of_the_browser_phases():
+    """`benchmarks/run.py --merge`: one table from several runs' repetitions, pooled."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+    spec = importlib.util.spec_from_file_location("bench_run", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    one = {"warm": {"ext": [2.0, 2.2], "direct": [2.0, 2.0]}, "ready": [5.0]}
+    two = {"warm": {"ext": [1.0], "direct": [3.0]}, "cold": {"ext": [4.0], "direct": [4.0]}}
+    merged = bench.merge_runs([one, two])
+    assert merged["warm"] == {"ext": [2.0, 2.2, 1.0], "direct": [2.0, 2.0, 3.0]}
+    assert merged["cold"] == {"ext": [4.0], "direct": [4.0]}
+    assert merged["ready"] == [5.0]
+    assert "warm reload (median of 3)" in bench.report(merged)
