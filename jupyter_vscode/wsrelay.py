@@ -168,11 +168,10 @@ async def pump(
             data = await src.read_bytes(READ_SIZE, partial=True)
             if on_data is not None:
                 on_data(data)
-            if not dst.closed():
-                try:
-                    await dst.write(data)
-                except iostream.StreamClosedError:
-                    pass
+            try:
+                await dst.write(data)
+            except iostream.StreamClosedError:
+                pass  # dst is gone: read src on to its end
     except iostream.StreamClosedError:
         pass
     finally:
@@ -197,10 +196,9 @@ async def relay(
     """Relay until both directions have ended, or one has and the other hasn't CLOSE_GRACE
     seconds later; then close both.
 
-    Each direction's end travels on as a half-close, never as an abrupt close of both: the last
-    things a closing VS Code window sends (its Disconnect message, the websocket Close frame)
-    reach code-server before the connection ends, so code-server shuts that window's extension
-    host down at once instead of keeping it for a reconnection (three hours by default).
+    Each direction's end travels on as a half-close, never as an abrupt close of both: what a
+    closing side sent last (a VS Code window's Disconnect message, the Close frame) arrives
+    whole, and the other side can still send its own last words (its answering Close frame).
     """
     # Each piece goes out at once, as code-server itself (Node) sends on its sockets: with
     # Nagle's algorithm a reply written behind unacknowledged data waits for the peer's
