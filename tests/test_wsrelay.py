@@ -118,18 +118,30 @@ async def test_a_closing_side_ends_the_other_cleanly():
         browser_peer.close()
         backend_peer.close()
 
+    # More than the kernel buffers on both hops hold (~200 KiB each by default), so the relay
+    # must pass it on as the browser reads: the browser side is read while code-server sends.
+    payload = os.urandom(4 << 20)
     browser_peer, browser_sock = tcp_pair()
     backend_peer, backend_sock = socket.socketpair()
     task = asyncio.ensure_future(wsrelay.relay(IOStream(browser_sock), IOStream(backend_sock)))
     try:
         backend_peer.setblocking(False)
-        await asyncio.get_running_loop().sock_sendall(backend_peer, b"x" * (4 << 20))
-        backend_peer.close()
-        assert len(await recv_all(browser_peer)) == 4 << 20
+
+        async def code_server_sends_and_closes() -> None:
+            await asyncio.get_running_loop().sock_sendall(backend_peer, payload)
+            backend_peer.close()
+
+        _, received = await asyncio.wait_for(
+            asyncio.gather(code_server_sends_and_closes(), recv_all(browser_peer)), 30
+        )
+        assert received == payload
         browser_peer.close()  # as a browser does when the server has ended the connection
         await asyncio.wait_for(task, 5)
     finally:
         browser_peer.close()
+        backend_peer.close()
+        if not task.done():
+            task.cancel()
 
 
 async def test_relay_sends_each_piece_at_once_on_both_hops():
