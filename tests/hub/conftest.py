@@ -6,7 +6,7 @@ are created with useradd and removed with `userdel -r` at the end.
 
 The users cannot enter /root, where the test venv and the real code-server live, so their
 servers run from a world-readable prefix made by tests/hub/provision.sh
-($JUPYTER_VSCODE_HUB_PREFIX, default /opt/jupyter-vscode-test): venv/bin/jupyterhub-singleuser
+($JUPYTER_VSCODE_HUB_PREFIX; .ci/run sets it): venv/bin/jupyterhub-singleuser
 with this package installed, and code-server/bin/code-server.
 
 Without root they skip. As root, without configurable-http-proxy or that prefix they skip, or
@@ -39,9 +39,9 @@ from ..conftest import REQUIRE_REAL, free_port
 
 USERS = ("jvtest-a", "jvtest-b")
 PASSWORD = "jv-" + secrets.token_hex(8)
-HUB_PREFIX = Path(os.environ.get("JUPYTER_VSCODE_HUB_PREFIX", "/opt/jupyter-vscode-test"))
-SINGLEUSER = HUB_PREFIX / "venv" / "bin" / "jupyterhub-singleuser"
-USERS_CODE_SERVER = HUB_PREFIX / "code-server" / "bin" / "code-server"
+HUB_PREFIX = os.environ.get("JUPYTER_VSCODE_HUB_PREFIX", "")
+SINGLEUSER = Path(HUB_PREFIX, "venv", "bin", "jupyterhub-singleuser")
+USERS_CODE_SERVER = Path(HUB_PREFIX, "code-server", "bin", "code-server")
 CI_CACHE = Path(
     os.environ.get("JUPYTER_VSCODE_CI_CACHE", Path.home() / ".cache" / "jupyter-vscode-ci")
 )
@@ -262,6 +262,11 @@ def _run_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         unavailable(
             "configurable-http-proxy not found (npm install configurable-http-proxy; .ci/run "
             "does it)"
+        )
+    if not HUB_PREFIX:
+        unavailable(
+            "$JUPYTER_VSCODE_HUB_PREFIX is not set: point it at a directory the test users can "
+            "enter and run `bash tests/hub/provision.sh` (as .ci/run does)"
         )
     for path in (SINGLEUSER, USERS_CODE_SERVER):
         if not os.access(path, os.X_OK):

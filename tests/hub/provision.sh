@@ -3,13 +3,15 @@
 #
 # The hub tests spawn single-user servers as freshly created local users. Those users cannot
 # enter /root (mode 0700), where the CI/dev virtualenv, its Python and the real code-server
-# live, so this script puts, under $JUPYTER_VSCODE_HUB_PREFIX (default /opt/jupyter-vscode-test),
+# live, so this script puts, under $JUPYTER_VSCODE_HUB_PREFIX (required: .ci/run makes it under its
+# cache, or as a temporary directory it removes; a developer picks one, e.g. /srv/jv-hub-test),
 # world-readable:
 #   venv/         a virtualenv on the system python3 with this package, jupyterhub (for
 #                 jupyterhub-singleuser) and jupyterlab, pinned to the calling venv's versions
 #   code-server/  a code-server: a hard-linked (else copied) copy of the one the calling
 #                 environment finds if it was installed by `jupyter vscode install`, else
-#                 installed fresh with `jupyter vscode install --prefix`
+#                 installed fresh with `jupyter vscode install --prefix`; made anew on every
+#                 run, so a prefix used before never serves an older code-server
 #
 # usage (as root, with the test venv active):  bash tests/hub/provision.sh [WHEEL]
 # Without WHEEL the checkout is installed editable, so later code changes need no re-run.
@@ -17,7 +19,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-PREFIX=${JUPYTER_VSCODE_HUB_PREFIX:-/opt/jupyter-vscode-test}
+PREFIX=${JUPYTER_VSCODE_HUB_PREFIX:?set JUPYTER_VSCODE_HUB_PREFIX to a directory the test users can enter}
 PY=${PYTHON:-python}
 SYSTEM_PYTHON=${JUPYTER_VSCODE_HUB_PYTHON:-/usr/bin/python3}
 umask 022
@@ -45,24 +47,25 @@ fi
 
 # -- code-server ----------------------------------------------------------------------------
 CS=$PREFIX/code-server/bin/code-server
-if ! "$CS" --version >/dev/null 2>&1; then
-    found=$("$PY" -c 'from jupyter_vscode.locate import find_code_server as f; print(f().path or "")')
-    real=$(readlink -f "${found:-/nonexistent}")
-    install_root=$(dirname "$(dirname "$real")")
-    if [ -n "$found" ] && [ -f "$install_root/jupyter-vscode-install.json" ]; then
-        # An install made by `jupyter vscode install`: relocatable, so a hard-linked copy
-        # (no extra disk, instant) works; a plain copy when /opt is another file system.
-        name=$(basename "$install_root")
-        rm -rf "$PREFIX/code-server"
-        mkdir -p "$PREFIX/code-server/versions" "$PREFIX/code-server/bin"
-        cp -al "$install_root" "$PREFIX/code-server/versions/$name" 2>/dev/null ||
-            cp -a "$install_root" "$PREFIX/code-server/versions/$name"
-        ln -s "versions/$name" "$PREFIX/code-server/current"
-        ln -s ../current/bin/code-server "$CS"
-    else
-        "$PY" -m jupyter_vscode.cli install -q --prefix "$PREFIX/code-server"
-    fi
+# code-server writes ~/.config/code-server/config.yaml unless given one: a throwaway one here
+PROBE_CONFIG=$PREFIX/probe-config.yaml
+found=$("$PY" -c 'from jupyter_vscode.locate import find_code_server as f; print(f().path or "")')
+real=$(readlink -f "${found:-/nonexistent}")
+install_root=$(dirname "$(dirname "$real")")
+rm -rf "$PREFIX/code-server"
+if [ -n "$found" ] && [ -f "$install_root/jupyter-vscode-install.json" ]; then
+    # An install made by `jupyter vscode install`: relocatable, so a hard-linked copy
+    # (no extra disk, instant) works; a plain copy when the prefix is on another file system.
+    name=$(basename "$install_root")
+    mkdir -p "$PREFIX/code-server/versions" "$PREFIX/code-server/bin"
+    cp -al "$install_root" "$PREFIX/code-server/versions/$name" 2>/dev/null ||
+        cp -a "$install_root" "$PREFIX/code-server/versions/$name"
+    ln -s "versions/$name" "$PREFIX/code-server/current"
+    ln -s ../current/bin/code-server "$CS"
+else
+    "$PY" -m jupyter_vscode.cli install -q --prefix "$PREFIX/code-server"
 fi
 chmod -R a+rX "$PREFIX/code-server"
-"$CS" --version | head -1
+"$CS" --version --config "$PROBE_CONFIG" | head -1
+rm -f "$PROBE_CONFIG"
 echo "hub test prefix ready: $PREFIX"
