@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from jupyter_vscode.config import VSCode
 
 README = Path(__file__).parent.parent / "README.md"
@@ -38,3 +40,28 @@ def test_documented_defaults_match(monkeypatch, tmp_path):
     for name in ("transport", "port", "start_timeout", "max_restarts", "launcher_title"):
         assert str(getattr(c, name)).rstrip("0").rstrip(".") in rows[name][1], name
     assert rows["disable_workspace_trust"][1] == "`True`" and c.disable_workspace_trust
+
+
+def readme_commands() -> list[str]:
+    """The README's fenced bash blocks under 'Two commands', in order."""
+    text = README.read_text()
+    section = text[text.index("## Two commands") :]
+    section = section[: section.index("\n## ", 1)]
+    return re.findall(r"```bash\n(.*?)\n```", section, re.S)
+
+
+def test_the_install_command_brings_what_it_starts():
+    """The first command ends in `jupyter lab`: what it installs must include JupyterLab (it is
+    not a dependency), through an extra that pyproject.toml defines."""
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+    install, tests = readme_commands()
+    assert "jupyter vscode install" in install
+    assert re.search(r"jupyter lab\b", install)
+    m = re.search(r'pip install "\.\[(\w+)\]"', install)
+    assert m, install
+    extras = tomllib.loads((README.parent / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert any(dep.startswith("jupyterlab") for dep in extras[m.group(1)])
+    assert tests.strip() == "bash .ci/run"
