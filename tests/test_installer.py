@@ -33,24 +33,34 @@ fi
 
 
 def install_fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Put the fake npm first on PATH, and in $CXX a fake compiler that has the gssapi headers
-    unless FAKE_NO_GSSAPI=1; return the JSON-lines file where the fake npm records calls."""
+    """Put the fake npm first on PATH, and fake build tools (a compiler that has the gssapi
+    headers unless FAKE_NO_GSSAPI=1, make, python) in $CXX, $MAKE and $PYTHON; return the
+    JSON-lines file where the fake npm records calls."""
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
     npm = bin_dir / "npm"
     npm.write_text(f"#!{sys.executable}\n" + (HERE / "fake_npm.py").read_text())
     npm.chmod(0o755)
-    (bin_dir / "fake-c++").write_text(FAKE_CXX)
-    (bin_dir / "fake-c++").chmod(0o755)
+    for name, text in (("fake-c++", FAKE_CXX), ("fake-make", "#!/bin/sh\n")):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
     calls = tmp_path / "npm-calls.jsonl"
     calls.touch()
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_NPM_LOG", str(calls))
     monkeypatch.setenv("FAKE_NPM_VERSIONS", "4.1.0,4.2.0")
     monkeypatch.setenv("CXX", "fake-c++")
+    monkeypatch.setenv("MAKE", "fake-make")
+    monkeypatch.setenv("PYTHON", sys.executable)
     for var in ("FAKE_NPM_FORBID", "FAKE_NPM_FAIL", "FAKE_NPM_SLEEP", "FAKE_CS_VERSION"):
         monkeypatch.delenv(var, raising=False)
-    for var in ("FAKE_NO_GSSAPI", "CPPFLAGS", "CXXFLAGS"):
+    for var in (
+        "FAKE_NO_GSSAPI",
+        "CPPFLAGS",
+        "CXXFLAGS",
+        "NODE_GYP_FORCE_PYTHON",
+        "npm_config_python",
+    ):
         monkeypatch.delenv(var, raising=False)
     return calls
 

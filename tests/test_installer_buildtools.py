@@ -1,4 +1,4 @@
-"""The npm method's build prerequisites: Kerberos only where it builds.
+"""The npm method's build prerequisites: checked up front, and Kerberos only where it builds.
 
 The fake npm's code-server postinstall "compiles" kerberos unless lib/vscode/package.json denies
 its script, and fails doing so when FAKE_NO_GSSAPI=1, which also makes the fake compiler's
@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,88 @@ def prefix(tmp_path: Path) -> Path:
 
 def marker(prefix: Path, version: str) -> dict[str, str]:
     return json.loads((prefix / f"versions/{version}-npm/jupyter-vscode-install.json").read_text())
+
+
+# -- prerequisites ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("unset", "named"),
+    [
+        (("CXX",), "a C++ compiler was not found"),
+        (("MAKE",), "make was not found"),
+        (("PYTHON",), "python3 was not found"),
+        (("CXX", "MAKE", "PYTHON"), "a C++ compiler, make and python3 were not found"),
+    ],
+)
+def test_missing_build_tools_fail_fast_and_touch_nothing(
+    fake_npm: Path,
+    prefix: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    unset: tuple[str, ...],
+    named: str,
+) -> None:
+    do_install(prefix, version="4.1.0")
+    before = (prefix / "versions" / "4.1.0-npm").stat().st_ino
+    n_calls = len(npm_calls(fake_npm))
+    for var in unset:
+        monkeypatch.setenv(var, f"no-such-{var.lower()}")
+
+    start = time.monotonic()
+    code = cli.main(["install", "--version", "4.2.0", "--prefix", str(prefix)])  # auto -> npm
+    took = time.monotonic() - start
+
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert named in err
+    assert "apt-get install -y build-essential python3`" in err
+    assert "dnf install -y gcc-c++ make python3" in err
+    assert "--method standalone" in err and "untouched" in err
+    assert "libkrb5" not in err
+    assert took < 5
+    # Not even the registry was asked, nothing was staged, the old version still runs.
+    assert len(npm_calls(fake_npm)) == n_calls
+    assert list((prefix / "staging").iterdir()) == []
+    assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
+    assert (prefix / "versions" / "4.1.0-npm").stat().st_ino == before
+    assert run_installed(prefix) == "4.1.0"
+
+
+def test_missing_build_tools_on_a_fresh_prefix(
+    fake_npm: Path,
+    prefix: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAKE", "no-such-make")
+    with pytest.raises(InstallError, match="make was not found"):
+        do_install(prefix, method="npm")
+    assert npm_calls(fake_npm) == []
+    assert not (prefix / "versions").exists() and not (prefix / "current").exists()
+    assert not (prefix / "staging").exists() or list((prefix / "staging").iterdir()) == []
+
+
+def test_find_toolchain_follows_path_and_env(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert find_toolchain({"PATH": str(empty)}).missing() == ["a C++ compiler", "make", "python3"]
+
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("g++", "make", "python3", "ccache", "gmake", "python3.12"):
+        (tools / name).write_text("#!/bin/sh\n")
+        (tools / name).chmod(0o755)
+    path = str(tools)
+    found = find_toolchain({"PATH": path})
+    assert found == Toolchain((str(tools / "g++"),), str(tools / "make"), str(tools / "python3"))
+    # node-gyp's own overrides: $CXX (with arguments), $MAKE, $PYTHON.
+    custom = find_toolchain(
+        {"PATH": path, "CXX": "ccache g++ -m64", "MAKE": "gmake", "PYTHON": "python3.12"}
+    )
+    assert custom.cxx == (str(tools / "ccache"), "g++", "-m64")
+    assert custom.make == str(tools / "gmake") and custom.python == str(tools / "python3.12")
+    # An override naming something absent counts as missing; it does not fall back.
+    assert find_toolchain({"PATH": path, "CXX": "clang++"}).missing() == ["a C++ compiler"]
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs a real g++")

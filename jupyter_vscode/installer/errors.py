@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-#: What the npm method's native build needs.
+#: What the npm method's native build needs (checked up front, see buildtools.py).
 BUILD_DEPS_APT = "apt-get install -y build-essential python3"
 BUILD_DEPS_DNF = "dnf install -y gcc-c++ make python3"
 #: Optional: the Kerberos (gssapi) headers, for VS Code's Kerberos proxy authentication.
@@ -81,6 +81,18 @@ def native_build_failed(version: str, log: Path) -> InstallError:
         f"Installing code-server {version} with npm failed while compiling its native modules. "
         f"This needs a C/C++ toolchain, make and python3; {_BUILD_DEPS_FIX}; {UNTOUCHED}.",
         log=log,
+    )
+
+
+def build_tools_missing(missing: list[str]) -> InstallError:
+    what = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+    return InstallError(
+        f"The npm install method compiles code-server's native modules, and {what} "
+        f"{'were' if len(missing) > 1 else 'was'} not found (looked for $CXX or g++, $MAKE or "
+        f"make, $PYTHON or python3 on PATH): {_BUILD_DEPS_FIX}; "
+        "or use a release tarball, which needs no compiler (`--method "
+        "standalone`, or `--method file --from PATH_OR_URL`). Nothing was downloaded and "
+        f"{UNTOUCHED}."
     )
 
 

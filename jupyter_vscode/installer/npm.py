@@ -106,6 +106,9 @@ class NpmMethod:
     def check(self) -> None:
         self.npm()
         node_package()
+        missing = find_toolchain().missing()
+        if missing:
+            raise errors.build_tools_missing(missing)
 
     def npm(self) -> str:
         if self._npm is None:
