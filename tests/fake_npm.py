@@ -7,12 +7,17 @@ Installed on PATH as ``npm``; one script plays every part, told apart by its arg
 * ``npm install`` in a dir whose package.json wants ``node-*``: "downloads Node.js" by copying
   this script to node_modules/<node-pkg>/bin/node and writing node_modules/npm/bin/npm-cli.js.
 * ``node --version``, ``node -e ...`` (the addon load check), ``node npm-cli.js install``
-  ("installs code-server": writes out/node/entry.js holding the version) and
+  ("installs code-server": writes out/node/entry.js holding the version and lib/vscode/
+  package.json with an allowScripts policy, then runs the postinstall if app/package.json
+  allows it), ``node npm-cli.js rebuild code-server`` (runs the postinstall) and
   ``node .../entry.js --version`` (prints what code-server prints).
+* The postinstall "builds" VS Code's native modules: kerberos unless lib/vscode/package.json
+  denies its script; recorded as role ``postinstall`` with argv ``[kerberos=<bool>]``.
 
 Steering, by env var: FAKE_NPM_LOG (append one JSON line per call), FAKE_NPM_FORBID=1 (any
 call fails the test), FAKE_NPM_FAIL=node|build|network|addons, FAKE_NPM_SLEEP=<s> (during the
-code-server install), FAKE_CS_VERSION (what --version reports).
+code-server install), FAKE_CS_VERSION (what --version reports), FAKE_NO_GSSAPI=1 (building
+kerberos fails for want of gssapi/gssapi.h, as the fake compiler's probe does).
 """
 
 from __future__ import annotations
@@ -53,6 +58,10 @@ def npm(argv: list[str], role: str) -> int:
         if node_pkgs:
             return install_runtime(node_pkgs[0])
         return install_code_server(deps["code-server"], pkg)
+    if argv[:2] == ["rebuild", "code-server"]:
+        pkg = json.loads(Path("package.json").read_text())
+        assert pkg["allowScripts"]["code-server"] is True, pkg
+        return postinstall()
     print(f"fake npm: unexpected {argv}", file=sys.stderr)
     return 2
 
@@ -86,23 +95,44 @@ def install_runtime(node_pkg: str) -> int:
     return 0
 
 
+VSCODE = Path("node_modules", "code-server", "lib", "vscode")
+#: An excerpt of code-server 4.139.1's lib/vscode/package.json.
+VSCODE_PACKAGE = {
+    "name": "code-oss-dev",
+    "dependencies": {"kerberos": "2.1.1", "node-pty": "1.2.0-beta.15"},
+    "allowScripts": {"kerberos@2.1.1": True, "koffi@3.2.1": False, "node-pty@1.2.0-beta.15": True},
+}
+
+
 def install_code_server(version: str, pkg: dict[str, object]) -> int:
-    assert pkg.get("allowScripts", {}).get("code-server") is True, pkg
     entry = Path("node_modules", "code-server", "out", "node", "entry.js")
     entry.parent.mkdir(parents=True)
     entry.write_text(json.dumps({"version": version}))
+    VSCODE.mkdir(parents=True)
+    (VSCODE / "package.json").write_text(json.dumps(VSCODE_PACKAGE, indent=2))
     delay = float(os.environ.get("FAKE_NPM_SLEEP", "0"))
     if delay:
         print("fake npm: sleeping", flush=True)
         time.sleep(delay)
-    fail = os.environ.get("FAKE_NPM_FAIL")
-    if fail == "build":
+    if os.environ.get("FAKE_NPM_FAIL") == "network":
+        print("npm error code ECONNRESET\nnpm error network aborted", file=sys.stderr)
+        return 1
+    if pkg.get("allowScripts", {}).get("code-server") is True:  # type: ignore[attr-defined]
+        return postinstall()
+    return 0
+
+
+def postinstall() -> int:
+    """code-server's postinstall: the nested install that compiles VS Code's native modules."""
+    policy = json.loads((VSCODE / "package.json").read_text())["allowScripts"]
+    kerberos = all(v for k, v in policy.items() if k == "kerberos" or k.startswith("kerberos@"))
+    log_call("postinstall", [f"kerberos={kerberos}"])
+    if os.environ.get("FAKE_NPM_FAIL") == "build" or (
+        kerberos and os.environ.get("FAKE_NO_GSSAPI") == "1"
+    ):
         print("gyp info spawn make\nIn file included from src/kerberos.cc:1:")
         print("fatal error: gssapi/gssapi.h: No such file or directory")
         print("make: *** [kerberos.target.mk:120] Error 1\ngyp ERR! build error")
-        return 1
-    if fail == "network":
-        print("npm error code ECONNRESET\nnpm error network aborted", file=sys.stderr)
         return 1
     return 0
 

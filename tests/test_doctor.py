@@ -346,3 +346,28 @@ def test_extension_disabled_in_config_file(doctor: Doctor, stub: str) -> None:
     ext = check(report, "server extension")
     assert ext["status"] == "fail" and "disabled" in ext["detail"]
     assert code == 1
+
+
+def test_install_without_kerberos_is_noted(doctor: Doctor, tmp_path: Path) -> None:
+    from jupyter_vscode.installer.layout import Layout, write_marker
+
+    layout = Layout(tmp_path / "prefix")
+    version_dir = layout.versions / "4.2.0-npm"
+    executable(
+        version_dir / "bin" / "code-server", f'#!/bin/sh\nexec "{sys.executable}" "{STUB}" "$@"\n'
+    )
+    write_marker(version_dir, version="4.2.0", method="npm", kerberos="disabled")
+    install = layout.read_install(version_dir)
+    assert install is not None
+    layout.activate(install)
+
+    code, report = doctor.json("--no-start")
+    assert check(report, "code-server found")["detail"].startswith(str(layout.bin_link))
+    notes = [n for n in report["notes"] if "Kerberos" in n]
+    assert len(notes) == 1 and "libkrb5-dev" in notes[0] and "--force" in notes[0]
+    human = doctor.run("--no-start").stdout
+    assert "Note: this code-server was built without the Kerberos" in human
+
+    write_marker(version_dir, version="4.2.0", method="npm", kerberos="enabled")
+    code, report = doctor.json("--no-start")
+    assert not [n for n in report["notes"] if "Kerberos" in n]

@@ -22,19 +22,45 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 
 
+#: Stands in for the C++ compiler that the installer probes for the gssapi headers.
+FAKE_CXX = """#!/bin/sh
+cat >/dev/null
+if [ "$FAKE_NO_GSSAPI" = 1 ]; then
+  echo "<stdin>:1:10: fatal error: gssapi/gssapi.h: No such file or directory" >&2
+  exit 1
+fi
+"""
+
+
 def install_fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Put the fake npm first on PATH; return the JSON-lines file where it records calls."""
+    """Put the fake npm first on PATH, and fake build tools (a compiler that has the gssapi
+    headers unless FAKE_NO_GSSAPI=1, make, python) in $CXX, $MAKE and $PYTHON; return the
+    JSON-lines file where the fake npm records calls."""
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
     npm = bin_dir / "npm"
     npm.write_text(f"#!{sys.executable}\n" + (HERE / "fake_npm.py").read_text())
     npm.chmod(0o755)
+    for name, text in (("fake-c++", FAKE_CXX), ("fake-make", "#!/bin/sh\n")):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
     calls = tmp_path / "npm-calls.jsonl"
     calls.touch()
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_NPM_LOG", str(calls))
     monkeypatch.setenv("FAKE_NPM_VERSIONS", "4.1.0,4.2.0")
+    monkeypatch.setenv("CXX", "fake-c++")
+    monkeypatch.setenv("MAKE", "fake-make")
+    monkeypatch.setenv("PYTHON", sys.executable)
     for var in ("FAKE_NPM_FORBID", "FAKE_NPM_FAIL", "FAKE_NPM_SLEEP", "FAKE_CS_VERSION"):
+        monkeypatch.delenv(var, raising=False)
+    for var in (
+        "FAKE_NO_GSSAPI",
+        "CPPFLAGS",
+        "CXXFLAGS",
+        "NODE_GYP_FORCE_PYTHON",
+        "npm_config_python",
+    ):
         monkeypatch.delenv(var, raising=False)
     return calls
 
@@ -92,8 +118,9 @@ def test_fresh_install_layout(fake_npm: Path, prefix: Path) -> None:
     assert run_installed(prefix) == "4.2.0"
     # The code-server install ran under the bundled node, with its headers for node-gyp.
     calls = npm_calls(fake_npm)
-    assert [c["role"] for c in calls] == ["npm", "npm", "node-npm", "node-e", "code-server"] + [
-        "code-server"  # run_installed above
+    assert [c["role"] for c in calls] == ["npm", "npm", "node-npm", "postinstall", "node-e"] + [
+        "code-server",  # the install's verification
+        "code-server",  # run_installed above
     ]
     assert calls[0]["argv"][:2] == ["view", "code-server"]
     node_npm = calls[2]
@@ -185,8 +212,8 @@ def test_force_reinstalls(fake_npm: Path, prefix: Path) -> None:
 @pytest.mark.parametrize(
     ("fail", "expected"),
     [
-        ("build", ["native modules", "apt-get install -y build-essential python3 libkrb5-dev"]),
-        ("addons", ["native modules", "libkrb5-dev"]),
+        ("build", ["native modules", "apt-get install -y build-essential python3`"]),
+        ("addons", ["native modules", "dnf install -y gcc-c++ make python3"]),
         ("node", ["Downloading Node.js", "node-linux-", "@24"]),
         ("network", ["Installing code-server 4.2.0 with npm failed", "network"]),
     ],

@@ -420,6 +420,19 @@ def test_glibc_reading_and_caps() -> None:
     assert compat.newest_at_most(VERSIONS, "4.108.1") == "4.108.1"
 
 
+def test_release_tarballs_need_no_build_tools(
+    server: LoopbackServer,
+    release,  # type: ignore[no-untyped-def]
+    prefix: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release("4.20.0")
+    for var in ("CXX", "MAKE", "PYTHON"):
+        monkeypatch.setenv(var, f"no-such-{var.lower()}")
+    do_install(prefix, version="4.20.0")
+    assert run_installed(prefix) == "4.20.0"
+
+
 # -- auto ---------------------------------------------------------------------------------------
 
 

@@ -24,6 +24,8 @@ from traitlets.config import Config
 
 from ..codeserver import CONFIG_YAML, child_env
 from ..config import VSCode
+from ..installer.errors import KERBEROS_REMEDY
+from ..installer.layout import install_dir_of, read_marker
 from ..locate import INSTALL_HINT, Lookup, find_code_server
 from .options import Options
 from .report import FAIL, OK, WARN, Check, guarded
@@ -83,6 +85,21 @@ def lookup(opts: Options) -> Found:
         return Found(Check(name, OK, detail), found.path, found)
     except Exception as e:  # noqa: BLE001
         return Found(Check(name, FAIL, f"the check itself failed: {type(e).__name__}: {e}"))
+
+
+def install_notes(found: Found) -> list[str]:
+    """What the marker of a `jupyter vscode install` install of the code-server found says is
+    missing from it (nothing for a code-server installed otherwise)."""
+    if found.path is None:
+        return []
+    marker = read_marker(install_dir_of(found.path))
+    if marker is None or marker.get("kerberos") != "disabled":
+        return []
+    return [
+        "this code-server was built without the Kerberos (gssapi) headers, so VS Code's "
+        "Kerberos proxy authentication (http.proxyKerberosServicePrincipal) is unavailable; "
+        f"to add it, {KERBEROS_REMEDY}"
+    ]
 
 
 def _tail(text: str, n: int = OUTPUT_LINES) -> str:

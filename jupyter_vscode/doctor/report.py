@@ -81,6 +81,7 @@ def run(lines: int = 20, start: bool = True) -> Report:
     report.options = opts.as_json()
     found = checks.lookup(opts)
     add(found.check)
+    report.notes.extend(checks.install_notes(found))
     add(checks.check_version(found))
     if start:
         add(checks.check_start(found, opts))

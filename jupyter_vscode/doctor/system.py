@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ..codeserver import SCRUBBED_ENV
-from ..installer.layout import Layout
+from ..installer.layout import Layout, install_dir_of
 from ..locate import INSTALL_HINT
 from .report import FAIL, OK, WARN, Check, guarded
 
@@ -107,7 +107,7 @@ def code_server_node(executable: str) -> tuple[str | None, str]:
     """The Node.js that runs this code-server, and how we know; (None, why) if it has its own
     that we can't tell or it is not Node-based as far as we can see."""
     real = Path(os.path.realpath(executable))
-    root = real.parent.parent
+    root = install_dir_of(real)
     install = Layout(root.parent.parent).read_install(root)
     if install is not None and install.method == "npm":
         m = re.search(r'exec "\$root/([^"]+)"', real.read_text(errors="replace"))

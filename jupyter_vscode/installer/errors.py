@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-BUILD_DEPS_APT = "apt-get install -y build-essential python3 libkrb5-dev"
+#: What the npm method's native build needs (checked up front, see buildtools.py).
+BUILD_DEPS_APT = "apt-get install -y build-essential python3"
+BUILD_DEPS_DNF = "dnf install -y gcc-c++ make python3"
+#: Optional: the Kerberos (gssapi) headers, for VS Code's Kerberos proxy authentication.
+KERBEROS_APT = "apt-get install -y libkrb5-dev"
+KERBEROS_DNF = "dnf install -y krb5-devel"
+UNTOUCHED = "the previously installed code-server, if any, is untouched"
+_BUILD_DEPS_FIX = (
+    f"on Debian/Ubuntu run `{BUILD_DEPS_APT}` (on RHEL/Fedora: `{BUILD_DEPS_DNF}`), then run "
+    "`jupyter vscode install` again"
+)
 
 
 class InstallError(Exception):
@@ -69,11 +79,36 @@ def node_download_failed(package: str, log: Path) -> InstallError:
 def native_build_failed(version: str, log: Path) -> InstallError:
     return InstallError(
         f"Installing code-server {version} with npm failed while compiling its native modules. "
-        "This needs a C/C++ toolchain, make, python3 and the Kerberos (gssapi) headers; on "
-        f"Debian/Ubuntu run `{BUILD_DEPS_APT}` (on RHEL/Fedora: gcc-c++ make python3 "
-        "krb5-devel), then run `jupyter vscode install` again; the previously installed "
-        "code-server, if any, is untouched.",
+        f"This needs a C/C++ toolchain, make and python3; {_BUILD_DEPS_FIX}; {UNTOUCHED}.",
         log=log,
+    )
+
+
+def build_tools_missing(missing: list[str]) -> InstallError:
+    what = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+    return InstallError(
+        f"The npm install method compiles code-server's native modules, and {what} "
+        f"{'were' if len(missing) > 1 else 'was'} not found (looked for $CXX or g++, $MAKE or "
+        f"make, $PYTHON or python3 on PATH): {_BUILD_DEPS_FIX}; "
+        "or use a release tarball, which needs no compiler (`--method "
+        "standalone`, or `--method file --from PATH_OR_URL`). Nothing was downloaded and "
+        f"{UNTOUCHED}."
+    )
+
+
+#: How to add Kerberos proxy authentication to an install built without it.
+KERBEROS_REMEDY = (
+    f"run `{KERBEROS_APT}` (on RHEL/Fedora: `{KERBEROS_DNF}`) and then "
+    "`jupyter vscode install --force` (with the same --prefix and --version)"
+)
+
+
+def kerberos_disabled_warning() -> str:
+    return (
+        "warning: the Kerberos (gssapi) headers were not found, so code-server is built without "
+        "VS Code's `kerberos` module: Kerberos (Negotiate) proxy authentication "
+        "(http.proxyKerberosServicePrincipal) will not work; everything else does. To get it, "
+        f"{KERBEROS_REMEDY}."
     )
 
 
@@ -112,8 +147,6 @@ def unsupported_platform(system: str, machine: str) -> InstallError:
 
 
 # -- release tarballs (standalone and file methods) ---------------------------------------------
-
-UNTOUCHED = "the previously installed code-server, if any, is untouched"
 
 
 def glibc_too_old(version: str, needs: str, why: str, have: str, newest_ok: str) -> InstallError:

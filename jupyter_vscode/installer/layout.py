@@ -77,11 +77,10 @@ class Layout:
 
     def read_install(self, path: Path) -> InstalledVersion | None:
         """The install in ``path`` if it is complete (has a readable marker), else None."""
-        try:
-            data = json.loads((path / MARKER).read_text())
-            return InstalledVersion(path, str(data["version"]), str(data["method"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        data = read_marker(path)
+        if data is None or "version" not in data or "method" not in data:
             return None
+        return InstalledVersion(path, str(data["version"]), str(data["method"]))
 
     def installed(self, version: str, method: str) -> InstalledVersion | None:
         return self.read_install(self.versions / version_dir_name(version, method))
@@ -179,6 +178,21 @@ class Layout:
 
     def _bin_target(self) -> str:
         return os.path.join("..", "current", "bin", "code-server")
+
+
+def install_dir_of(executable: str | Path) -> Path:
+    """The version dir whose ``bin/code-server`` ``executable`` is (through the prefix's links);
+    for a code-server installed otherwise, whatever dir is two levels up."""
+    return Path(os.path.realpath(executable)).parent.parent
+
+
+def read_marker(path: Path) -> dict[str, object] | None:
+    """The marker of the install in ``path`` (its version, method, ...), None if unreadable."""
+    try:
+        data = json.loads((path / MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def write_marker(path: Path, **fields: str) -> None:

@@ -10,6 +10,10 @@ on the machine. So, inside the staging dir:
    (node and npm of the right version) goes first on PATH and node-gyp is pointed at the bundled
    headers (``npm_config_nodedir``), which also means nothing is downloaded from nodejs.org.
    npm 11 only runs the postinstall because ``package.json`` allows it (``allowScripts``).
+   Without the Kerberos (gssapi) headers the postinstall is deferred: code-server is installed
+   with its script denied, VS Code's ``kerberos`` dependency (optional at run time: only
+   Kerberos proxy authentication uses it) gets its script denied in lib/vscode/package.json,
+   and then ``npm rebuild code-server`` runs the postinstall.
 3. ``bin/code-server``: a sh wrapper that runs that Node on code-server's entry point.
 """
 
@@ -23,12 +27,15 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import errors
+from . import allowscripts, errors
+from .buildtools import find_toolchain, has_gssapi
 from .methods import BuildContext, Release
 from .platforms import node_package
 from .procrun import run_captured, run_logged
 
 PACKAGE = "code-server"
+#: VS Code's native module that needs the gssapi headers; built only where they are.
+KERBEROS = "kerberos"
 NPM_MAJOR = 11
 DEFAULT_NODE_MAJOR = 24
 NPM_FLAGS = ("--no-audit", "--no-fund", "--no-update-notifier")
@@ -99,6 +106,9 @@ class NpmMethod:
     def check(self) -> None:
         self.npm()
         node_package()
+        missing = find_toolchain().missing()
+        if missing:
+            raise errors.build_tools_missing(missing)
 
     def npm(self) -> str:
         if self._npm is None:
@@ -156,35 +166,41 @@ class NpmMethod:
             f"installing code-server {release.version} with Node.js {node_version} "
             "(compiles native modules; takes a few minutes)"
         )
-        _write_package_json(
-            app,
-            {
-                "name": "jupyter-vscode-code-server",
-                "private": True,
-                # argon2's script only compiles when it ships no prebuilt binary for here.
-                "allowScripts": {PACKAGE: True, "argon2": True},
-                "dependencies": {PACKAGE: release.version},
-            },
-        )
+        kerberos = has_gssapi(find_toolchain())
+        if not kerberos:
+            ctx.reporter.info(errors.kerberos_disabled_warning())
         env = _clean_env(os.environ)
         bin_dirs = [str(runtime / "node_modules" / ".bin"), str(node.parent)]
         env["PATH"] = os.pathsep.join([*bin_dirs, env.get("PATH", os.defpath)])
         env["npm_config_nodedir"] = str(node_dir)  # headers of this Node, not the system's
-        code = run_logged(
-            [str(node), str(npm_cli), "install", *NPM_FLAGS],
-            cwd=app,
-            env=env,
-            log=ctx.log,
-            reporter=ctx.reporter,
-            label="installing code-server",
-        )
+
+        def npm(*args: str, label: str) -> int:
+            return run_logged(
+                [str(node), str(npm_cli), *args, *NPM_FLAGS],
+                cwd=app,
+                env=env,
+                log=ctx.log,
+                reporter=ctx.reporter,
+                label=label,
+            )
+
+        # With kerberos, code-server's postinstall runs during the install; without, after it.
+        _write_app_package_json(app, release.version, postinstall=kerberos)
+        code = npm("install", label="installing code-server")
+        vscode = app / "node_modules" / PACKAGE / "lib" / "vscode"
+        if code == 0 and not kerberos:
+            if (vscode / "package.json").is_file():  # else the postinstall fails and says so
+                allowscripts.deny(vscode / "package.json", KERBEROS)
+            _write_app_package_json(app, release.version, postinstall=True)
+            code = npm("rebuild", PACKAGE, label="building code-server's VS Code modules")
         entry = app / "node_modules" / PACKAGE / "out" / "node" / "entry.js"
         if code != 0 or not entry.is_file():
             raise _classify_failure(release.version, ctx.log)
 
         ctx.reporter.info("checking the compiled native modules load")
-        vscode_modules = app / "node_modules" / PACKAGE / "lib" / "vscode" / "node_modules"
-        check = run_captured([str(node), "-e", _LOAD_ADDONS, str(vscode_modules)], timeout=120)
+        check = run_captured(
+            [str(node), "-e", _LOAD_ADDONS, str(vscode / "node_modules")], timeout=120
+        )
         if check.returncode != 0:
             with ctx.log.open("a", encoding="utf-8") as out:
                 out.write("\n# native module load check failed:\n" + check.stderr)
@@ -200,7 +216,11 @@ class NpmMethod:
             )
         )
         wrapper.chmod(0o755)
-        return {"node": node_version, "node_package": node_pkg}
+        return {
+            "node": node_version,
+            "node_package": node_pkg,
+            "kerberos": "enabled" if kerberos else "disabled",
+        }
 
     # -- registry ------------------------------------------------------------------------------
 
@@ -250,6 +270,21 @@ class NpmMethod:
 def _node_major(spec: str) -> int:
     match = re.search(r"\d+", spec)
     return int(match.group()) if match else DEFAULT_NODE_MAJOR
+
+
+def _write_app_package_json(app: Path, version: str, *, postinstall: bool) -> None:
+    """app/package.json: code-server ``version``, its postinstall allowed or (to run it later,
+    with ``npm rebuild``) denied. argon2's script only compiles when it ships no prebuilt
+    binary for here."""
+    _write_package_json(
+        app,
+        {
+            "name": "jupyter-vscode-code-server",
+            "private": True,
+            "allowScripts": {PACKAGE: postinstall, "argon2": True},
+            "dependencies": {PACKAGE: version},
+        },
+    )
 
 
 def _write_package_json(directory: Path, data: dict[str, object]) -> None:
