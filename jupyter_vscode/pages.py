@@ -1,4 +1,4 @@
-"""The pages shown instead of VS Code: starting, not installed, failed.
+"""The pages shown instead of VS Code: starting, not installed, failed, misconfigured.
 
 Plain HTML with a little script; every value is escaped. No tracebacks, ever.
 """
@@ -46,7 +46,8 @@ def _api_script(api_url: str, xsrf: str, poll: bool) -> str:
         "if(!c.poll)return;var n=0;function tick(){n++;"
         "fetch(c.api+'/status',{credentials:'same-origin'}).then(function(r){return r.json()})"
         ".then(function(s){if(s.state==='running'){location.reload();return}"
-        "if(s.state==='failed'||s.state==='missing'){location.reload();return}"
+        "if(s.state==='failed'||s.state==='missing'||s.state==='misconfigured'){"
+        "location.reload();return}"
         "setTimeout(tick,n<50?100:500)},function(){setTimeout(tick,1000)})}"
         "setTimeout(tick,100)})();</script>"
     )
@@ -86,3 +87,13 @@ def failed_page(message: str, log_lines: list[str], api_url: str, xsrf: str) -> 
         f"<pre id=log>{escape(log_text)}</pre>"
     )
     return _page("VS Code could not start", body, _api_script(api_url, xsrf, poll=False))
+
+
+def misconfigured_page(message: str) -> str:
+    body = (
+        "<h1>VS Code is turned off: an option is invalid</h1>"
+        f"<p>{escape(message)}</p>"
+        "<p class=muted>Jupyter itself works as usual; only VS Code waits for the fix. "
+        "<code>jupyter vscode doctor</code> in a terminal checks every option.</p>"
+    )
+    return _page("VS Code is misconfigured", body)

@@ -50,6 +50,8 @@ class State(str, enum.Enum):
     STOPPING = "stopping"
     FAILED = "failed"
     MISSING = "missing"
+    #: an invalid c.VSCode option: nothing is started until it is fixed (misconfigured.py)
+    MISCONFIGURED = "misconfigured"
 
 
 class NotInstalled(RuntimeError):
@@ -223,6 +225,10 @@ class Supervisor:
 
     def log_tail(self, lines: int = 100) -> list[str]:
         return self.output.tail(lines)
+
+    @property
+    def log_file(self) -> str | None:
+        return self.output.path
 
     # ---------------------------------------------------------------- internals
 
