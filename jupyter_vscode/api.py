@@ -51,7 +51,7 @@ class _Base(APIHandler):
         try:
             await self.supervisor.ensure_started()
         except NotInstalled as e:
-            raise web.HTTPError(409, f"{e}; run `jupyter vscode install` in a terminal") from None
+            raise web.HTTPError(409, f"{e}; {e.hint}") from None
         except StartFailed as e:
             raise web.HTTPError(503, f"VS Code could not start: {e}") from None
         except Misconfigured as e:

@@ -236,13 +236,11 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         sup = self.supervisor
         if isinstance(error, NotInstalled):
             html = (
-                pages.missing_page(
-                    str(error), error.lookup.tried, self._api_url(), self.xsrf_token.decode()
-                )
+                pages.missing_page(error.lookup, self._api_url(), self.xsrf_token.decode())
                 if as_page
                 else None
             )
-            self._send(503, html, f"{error}; run `jupyter vscode install`")
+            self._send(503, html, f"{error}; {error.hint}")
         elif sup.state is State.FAILED:
             html = (
                 pages.failed_page(

@@ -163,6 +163,28 @@ def test_missing_configured_code_server(doctor: Doctor, tmp_path: Path) -> None:
     assert found["status"] == "fail"
     assert str(tmp_path / "nope") in found["detail"]
     assert "JUPYTER_VSCODE_CODE_SERVER" in found["detail"]
+    assert "does not exist" in found["detail"]
+    # the fix is the variable; installing would not change it
+    assert "correct or unset $JUPYTER_VSCODE_CODE_SERVER" in found["hint"]
+    for name in ("code-server found", "code-server version"):
+        assert "jupyter vscode install" not in check(report, name)["hint"], name
+
+
+def test_configured_code_server_in_config_file_not_executable(
+    doctor: Doctor, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain" / "code-server"
+    plain.parent.mkdir()
+    plain.write_text("#!/bin/sh\n")  # not executable
+    cfg = doctor.config_dir / "jupyter_server_config.py"
+    cfg.write_text(f"c.VSCode.code_server = {str(plain)!r}\n")
+    code, report = doctor.json()
+    assert code == 1
+    found = check(report, "code-server found")
+    assert "not executable" in found["detail"] and str(cfg) in found["detail"]
+    assert "correct or unset c.VSCode.code_server" in found["hint"]
+    for name in ("code-server found", "code-server version", "code-server start"):
+        assert "jupyter vscode install" not in check(report, name)["hint"], name
 
 
 def test_broken_code_server(doctor: Doctor, tmp_path: Path) -> None:
