@@ -234,11 +234,8 @@ class VSCode(Configurable):
 
     @default("launcher_enabled")
     def _default_launcher_enabled(self) -> bool:
-        return bool(
-            self._from_env(
-                "launcher_enabled", "LAUNCHER_ENABLED", LAUNCHER_DEFAULTS["launcher_enabled"]
-            )
-        )
+        fallback = LAUNCHER_DEFAULTS["launcher_enabled"]
+        return bool(self._from_env("launcher_enabled", "LAUNCHER_ENABLED", fallback))
 
     @default("launcher_title")
     def _default_launcher_title(self) -> str:
@@ -247,11 +244,8 @@ class VSCode(Configurable):
 
     @default("launcher_category")
     def _default_launcher_category(self) -> str:
-        return str(
-            self._from_env(
-                "launcher_category", "LAUNCHER_CATEGORY", LAUNCHER_DEFAULTS["launcher_category"]
-            )
-        )
+        fallback = LAUNCHER_DEFAULTS["launcher_category"]
+        return str(self._from_env("launcher_category", "LAUNCHER_CATEGORY", fallback))
 
     @default("idle_timeout")
     def _default_idle_timeout(self) -> float:

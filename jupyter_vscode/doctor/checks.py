@@ -158,7 +158,7 @@ def check_start(found: Found, opts: Options) -> Check:
             name,
             WARN,
             "not run: fix the invalid options first (see 'options')",
-            "the extension is disabled until the options are valid",
+            "VS Code stays off (code-server is not started) until the options are valid",
         )
     return asyncio.run(_start(found.path, opts))
 

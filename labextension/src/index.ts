@@ -294,7 +294,8 @@ function addCommands(
             model,
             commands,
             info.title,
-            `${info.title} is not installed`
+            // not installed, or a configured path that is wrong: the error says which
+            `${info.title}: code-server not found`
           );
         } else if (model.state !== 'failed') {
           await showErrorMessage(
