@@ -38,9 +38,18 @@ def where_to_fix(error: InvalidOption, cli_config: Config, config_files: Iterabl
     if name and name in cli_config.get("VSCode", {}):
         return f"Fix --VSCode.{name} on the command line that starts Jupyter, and restart Jupyter."
     option = f"c.VSCode.{name}" if name else "the c.VSCode option"
-    files = list(config_files)
+    files = [path for path in config_files if _mentions_vscode(path)]
     where = f" ({', '.join(files)})" if files else ""
     return f"Fix {option} in the Jupyter config file that sets it{where}, and restart Jupyter."
+
+
+def _mentions_vscode(path: str) -> bool:
+    """Whether a loaded config file could set a c.VSCode option (read, never executed)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return "VSCode" in f.read()
+    except OSError:
+        return False
 
 
 def explain(error: InvalidOption, app: Any) -> str:

@@ -161,10 +161,16 @@ def test_launcher_keeps_valid_launcher_options_and_defaults_bad_ones(monkeypatch
     assert launcher()["enabled"] is True
 
 
-def test_where_to_fix_names_the_config_files():
+def test_where_to_fix_names_the_config_files_that_set_vscode_options(tmp_path):
+    ours = tmp_path / "jupyter_server_config.py"
+    ours.write_text("c.VSCode.port = 0\n")
+    other = tmp_path / "jupyter_server_config.json"
+    other.write_text('{"ServerApp": {"jpserver_extensions": {"jupyter_vscode": true}}}')
     error = InvalidOption("c.VSCode.port=0: bad", "port")
-    hint = where_to_fix(error, Config(), ["/etc/jupyter/jupyter_server_config.py"])
-    assert "c.VSCode.port" in hint and "/etc/jupyter/jupyter_server_config.py" in hint
+    hint = where_to_fix(error, Config(), [str(other), str(ours), str(tmp_path / "gone.py")])
+    assert hint == (
+        f"Fix c.VSCode.port in the Jupyter config file that sets it ({ours}), and restart Jupyter."
+    )
     cli = Config({"VSCode": {"port": 0}})
     assert "--VSCode.port on the command line" in where_to_fix(error, cli, [])
 
