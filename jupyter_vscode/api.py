@@ -14,6 +14,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from .config import VSCode
+from .misconfigured import Misconfigured, MisconfiguredSupervisor
 from .open_url import OpenURLHandler
 from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, Supervisor
@@ -24,10 +25,12 @@ MAX_LOG_LINES = 1000
 
 class _Base(APIHandler):
     auth_resource = AUTH_RESOURCE
-    supervisor: Supervisor
+    supervisor: Supervisor | MisconfiguredSupervisor
     vscode_config: VSCode
 
-    def initialize(self, supervisor: Supervisor, config: VSCode) -> None:  # type: ignore[override]
+    def initialize(  # type: ignore[override]
+        self, supervisor: Supervisor | MisconfiguredSupervisor, config: VSCode
+    ) -> None:
         self.supervisor = supervisor
         self.vscode_config = config
 
@@ -48,9 +51,11 @@ class _Base(APIHandler):
         try:
             await self.supervisor.ensure_started()
         except NotInstalled as e:
-            raise web.HTTPError(409, f"{e}; run `jupyter vscode install` in a terminal") from None
+            raise web.HTTPError(409, f"{e}; {e.hint}") from None
         except StartFailed as e:
             raise web.HTTPError(503, f"VS Code could not start: {e}") from None
+        except Misconfigured as e:
+            raise web.HTTPError(409, str(e)) from None
         self.finish(json.dumps(self.supervisor.status()))
 
 
@@ -97,7 +102,7 @@ class LogHandler(_Base):
             raise web.HTTPError(400, f"lines={lines}: expected 0 to {MAX_LOG_LINES}")
         self.finish(
             json.dumps(
-                {"lines": self.supervisor.log_tail(lines), "log_file": self.supervisor.output.path}
+                {"lines": self.supervisor.log_tail(lines), "log_file": self.supervisor.log_file}
             )
         )
 
@@ -121,7 +126,10 @@ class LauncherHandler(_Base):
         )
 
 
-def api_handlers(supervisor: Supervisor, config: VSCode) -> list[tuple[str, type, dict[str, Any]]]:
+def api_handlers(
+    supervisor: Supervisor | MisconfiguredSupervisor, config: VSCode
+) -> list[tuple[str, type, dict[str, Any]]]:
+    """The API routes; ``config`` supplies the launcher options."""
     kwargs = {"supervisor": supervisor, "config": config}
     return [
         (f"{API_PATH}/status", StatusHandler, kwargs),

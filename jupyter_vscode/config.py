@@ -12,7 +12,7 @@ import shlex
 from typing import Any
 
 from traitlets import Bool, Enum, Float, Int, List, TraitError, Unicode, default, validate
-from traitlets.config import Configurable
+from traitlets.config import Config, Configurable
 
 ENV_PREFIX = "JUPYTER_VSCODE_"
 
@@ -22,8 +22,25 @@ def _env(name: str) -> str | None:
     return value if value not in (None, "") else None
 
 
+#: The launcher options' documented defaults (also used when the options are unusable).
+LAUNCHER_DEFAULTS: dict[str, Any] = {
+    "launcher_enabled": True,
+    "launcher_title": "VS Code",
+    "launcher_category": "Other",
+}
+
+
 class InvalidOption(ValueError):
-    """A configured value that cannot be used; the message names the option and the value."""
+    """A configured value that cannot be used; the message names the option and the value.
+
+    ``option`` is the trait's name when known; ``env`` the environment variable (without
+    ``$``) when the value came from one.
+    """
+
+    def __init__(self, message: str, option: str | None = None, env: str | None = None):
+        super().__init__(message)
+        self.option = option
+        self.env = env
 
 
 class VSCode(Configurable):
@@ -160,7 +177,9 @@ class VSCode(Configurable):
         except (ValueError, TraitError) as e:
             raise InvalidOption(
                 f"${ENV_PREFIX}{env_name}={raw!r} is not a valid value for "
-                f"c.VSCode.{trait_name}: {e}"
+                f"c.VSCode.{trait_name}: {e}",
+                trait_name,
+                ENV_PREFIX + env_name,
             ) from None
 
     @default("code_server")
@@ -191,7 +210,9 @@ class VSCode(Configurable):
         if value not in ("socket", "port"):
             raise InvalidOption(
                 f"${ENV_PREFIX}TRANSPORT={value!r} is not a valid value for "
-                "c.VSCode.transport: expected 'socket' or 'port'"
+                "c.VSCode.transport: expected 'socket' or 'port'",
+                "transport",
+                ENV_PREFIX + "TRANSPORT",
             )
         return str(value)
 
@@ -213,15 +234,18 @@ class VSCode(Configurable):
 
     @default("launcher_enabled")
     def _default_launcher_enabled(self) -> bool:
-        return bool(self._from_env("launcher_enabled", "LAUNCHER_ENABLED", True))
+        fallback = LAUNCHER_DEFAULTS["launcher_enabled"]
+        return bool(self._from_env("launcher_enabled", "LAUNCHER_ENABLED", fallback))
 
     @default("launcher_title")
     def _default_launcher_title(self) -> str:
-        return str(self._from_env("launcher_title", "LAUNCHER_TITLE", "VS Code"))
+        fallback = LAUNCHER_DEFAULTS["launcher_title"]
+        return str(self._from_env("launcher_title", "LAUNCHER_TITLE", fallback))
 
     @default("launcher_category")
     def _default_launcher_category(self) -> str:
-        return str(self._from_env("launcher_category", "LAUNCHER_CATEGORY", "Other"))
+        fallback = LAUNCHER_DEFAULTS["launcher_category"]
+        return str(self._from_env("launcher_category", "LAUNCHER_CATEGORY", fallback))
 
     @default("idle_timeout")
     def _default_idle_timeout(self) -> float:
@@ -309,10 +333,57 @@ class VSCode(Configurable):
                 msg = str(e)
                 if "c.VSCode." not in msg:
                     msg = f"c.VSCode.{name}: {msg}"
+                env = None
                 if name in self._env_sources:
                     msg = f"{self._env_sources[name]} (fallback for c.VSCode.{name}): {msg}"
-                raise InvalidOption(msg) from None
+                    env = self._env_var(name)
+                raise InvalidOption(msg, name, env) from None
         for name in ("user_data_dir", "extensions_dir", "log_dir", "folder", "code_server"):
             value = getattr(self, name)
             if "\0" in value:
-                raise InvalidOption(f"c.VSCode.{name}={value!r}: contains a NUL character")
+                raise InvalidOption(
+                    f"c.VSCode.{name}={value!r}: contains a NUL character",
+                    name,
+                    self._env_var(name),
+                )
+
+    def _env_var(self, name: str) -> str | None:
+        """The environment variable that supplied option ``name`` (without ``$``), if any."""
+        source = self._env_sources.get(name)
+        return source[1:].split("=", 1)[0] if source else None
+
+    def setting(self, name: str) -> str:
+        """How the user set option ``name``: ``$JUPYTER_VSCODE_...`` or ``c.VSCode.name``."""
+        getattr(self, name)  # resolves the default, which records an environment source
+        env = self._env_var(name)
+        return f"${env}" if env else f"c.VSCode.{name}"
+
+
+def load_options(parent: Configurable) -> VSCode:
+    """The options of ``parent``'s config, every one resolved and validated.
+
+    Raises InvalidOption naming the first bad option (also for a value traitlets itself
+    rejects while loading the config, e.g. ``--VSCode.transport=bogus``).
+    """
+    try:
+        vscode = VSCode(parent=parent)
+    except TraitError as e:
+        section = parent.config.get("VSCode", {})
+        name, value = _first_rejected(section)
+        msg = str(e)
+        if name is not None and "c.VSCode." not in msg:
+            msg = f"c.VSCode.{name}={value!r}: {msg}"
+        raise InvalidOption(msg, name) from None
+    vscode.validate_all()
+    return vscode
+
+
+def _first_rejected(section: Any) -> tuple[str | None, Any]:
+    """The first option of a ``VSCode`` config section that traitlets rejects on its own."""
+    for name, value in section.items():
+        try:
+            VSCode(config=Config({"VSCode": {name: value}}))
+        except TraitError:
+            # a command-line value is a DeferredConfigString: show it as the str it is
+            return name, str(value) if isinstance(value, str) else value
+    return None, None

@@ -7,11 +7,16 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server_proxy.handlers import AddSlashHandler
-from traitlets import TraitError
 
 from ._version import __version__
 from .api import api_handlers
-from .config import InvalidOption, VSCode
+from .config import InvalidOption, VSCode, load_options
+from .misconfigured import (
+    MisconfiguredHandler,
+    MisconfiguredSupervisor,
+    explain,
+    usable_launcher_options,
+)
 from .paths import URL_PATH
 from .proxy import VSCodeProxyHandler
 from .supervisor import Supervisor
@@ -26,30 +31,40 @@ class VSCodeExtension(ExtensionApp):
 
     supervisor: Supervisor | None = None
     vscode: VSCode | None = None
+    #: set instead of supervisor when an option is invalid (see misconfigured.py)
+    misconfigured: MisconfiguredSupervisor | None = None
 
     def initialize_settings(self) -> None:
         assert self.serverapp is not None
         log = self.serverapp.log
         try:
-            self.vscode = VSCode(parent=self.serverapp)
-            self.vscode.validate_all()
-        except (TraitError, InvalidOption) as e:
+            self.vscode = load_options(self.serverapp)
+        except InvalidOption as e:
             self.vscode = None
-            log.error("[jupyter-vscode] disabled, fix this option and restart Jupyter: %s", e)
+            message = explain(e, self.serverapp)
+            log.error("[jupyter-vscode] disabled, code-server is not started: %s", message)
+            self.misconfigured = MisconfiguredSupervisor(message)
+            self.settings["jupyter_vscode_supervisor"] = self.misconfigured
             return
         self.supervisor = Supervisor(self.vscode, self.serverapp.root_dir, log)
         atexit.register(self.supervisor.kill_now)
         self.settings["jupyter_vscode_supervisor"] = self.supervisor
 
     def initialize_handlers(self) -> None:
-        if self.supervisor is None or self.vscode is None:
-            return
         route = URL_PATH.rstrip("/")
-        handlers: list[tuple[str, Any, dict[str, Any]]] = [
-            (route + "/(.*)", VSCodeProxyHandler, {"supervisor": self.supervisor}),
-            (route, AddSlashHandler, {}),
-        ]
-        handlers += api_handlers(self.supervisor, self.vscode)
+        handlers: list[tuple[str, Any, dict[str, Any]]]
+        if self.supervisor is not None and self.vscode is not None:
+            handlers = [(route + "/(.*)", VSCodeProxyHandler, {"supervisor": self.supervisor})]
+            handlers += api_handlers(self.supervisor, self.vscode)
+        elif self.misconfigured is not None:
+            assert self.serverapp is not None
+            message = self.misconfigured.error
+            handlers = [(route + "/(.*)", MisconfiguredHandler, {"message": message})]
+            launcher = usable_launcher_options(self.serverapp)
+            handlers += api_handlers(self.misconfigured, launcher)
+        else:
+            return
+        handlers.append((route, AddSlashHandler, {}))
         self.handlers.extend(handlers)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:

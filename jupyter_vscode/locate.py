@@ -14,21 +14,58 @@ INSTALL_HINT = "jupyter vscode install"
 
 @dataclass
 class Lookup:
-    """The outcome of looking for code-server: the path found (or None) and where we looked."""
+    """The outcome of looking for code-server: the path found (or None) and where we looked.
+
+    For a configured path (source "config"), ``setting`` names how it was configured
+    (``c.VSCode.code_server`` or ``$JUPYTER_VSCODE_CODE_SERVER``) and ``problem`` says what is
+    wrong with it when it cannot be used.
+    """
 
     path: str | None
     source: str = ""
     tried: list[str] = field(default_factory=list)
+    setting: str = ""
+    problem: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return self.source == "config"
+
+    def message(self) -> str:
+        """Why no code-server was found."""
+        if self.configured:
+            return f"{self.setting}={self.tried[0]!r} {self.problem}"
+        return "code-server was not found (looked at: " + ", ".join(self.tried) + ")"
+
+    def hint(self) -> str:
+        """What fixes it: the configured setting, or only when nothing is configured, install."""
+        if self.configured:
+            return (
+                f"correct or unset {self.setting} and restart Jupyter (or put an executable "
+                "code-server at that path and try again)"
+            )
+        return f"run `{INSTALL_HINT}` in a Jupyter terminal, then try again"
 
 
 def _is_executable(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
-def find_code_server(configured: str = "") -> Lookup:
+def _problem(path: str) -> str:
+    if not os.path.lexists(path):
+        return "points at a file that does not exist"
+    if not os.path.exists(path):
+        return "points at a broken symbolic link"
+    if not os.path.isfile(path):
+        return "points at something that is not a file"
+    return "points at a file that is not executable"
+
+
+def find_code_server(configured: str = "", setting: str = "c.VSCode.code_server") -> Lookup:
     """Look up code-server: the configured path (c.VSCode.code_server or
-    $JUPYTER_VSCODE_CODE_SERVER, already folded into ``configured``), then PATH, then the
-    installer's prefix, then ~/.local/bin (where coder's install.sh links it).
+    $JUPYTER_VSCODE_CODE_SERVER, already folded into ``configured``; ``setting`` says which),
+    then PATH, then the installer's prefix, then ~/.local/bin (where coder's install.sh links
+    it).
 
     A configured path is authoritative: if it is wrong we say so rather than silently using
     another code-server.
@@ -38,10 +75,11 @@ def find_code_server(configured: str = "") -> Lookup:
         if os.sep not in path:
             found = shutil.which(path)
             if found:
-                return Lookup(found, "config", [configured])
-        elif _is_executable(path):
-            return Lookup(os.path.abspath(path), "config", [path])
-        return Lookup(None, "config", [configured])
+                return Lookup(found, "config", [configured], setting)
+            return Lookup(None, "config", [configured], setting, "is not a command on PATH")
+        if _is_executable(path):
+            return Lookup(os.path.abspath(path), "config", [path], setting)
+        return Lookup(None, "config", [configured], setting, _problem(path))
 
     tried: list[str] = []
     on_path = shutil.which("code-server")

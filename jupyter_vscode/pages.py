@@ -1,4 +1,4 @@
-"""The pages shown instead of VS Code: starting, not installed, failed.
+"""The pages shown instead of VS Code: starting, not installed, failed, misconfigured.
 
 Plain HTML with a little script; every value is escaped. No tracebacks, ever.
 """
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 from html import escape
+
+from .locate import Lookup
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#1e1e1e;
@@ -46,7 +48,8 @@ def _api_script(api_url: str, xsrf: str, poll: bool) -> str:
         "if(!c.poll)return;var n=0;function tick(){n++;"
         "fetch(c.api+'/status',{credentials:'same-origin'}).then(function(r){return r.json()})"
         ".then(function(s){if(s.state==='running'){location.reload();return}"
-        "if(s.state==='failed'||s.state==='missing'){location.reload();return}"
+        "if(s.state==='failed'||s.state==='missing'||s.state==='misconfigured'){"
+        "location.reload();return}"
         "setTimeout(tick,n<50?100:500)},function(){setTimeout(tick,1000)})}"
         "setTimeout(tick,100)})();</script>"
     )
@@ -61,19 +64,33 @@ def starting_page(api_url: str, xsrf: str) -> str:
     return _page("Starting VS Code", body, _api_script(api_url, xsrf, poll=True))
 
 
-def missing_page(message: str, tried: list[str], api_url: str, xsrf: str) -> str:
-    looked = "".join(f"<li><code>{escape(t)}</code></li>" for t in tried)
+def missing_page(lookup: Lookup, api_url: str, xsrf: str) -> str:
+    """No code-server: a configured path that is wrong says so (installing would not change
+    it); only when nothing is configured is installing the fix."""
+    looked = "".join(f"<li><code>{escape(t)}</code></li>" for t in lookup.tried)
+    where = f"<details><summary class=muted>Where we looked</summary><ul>{looked}</ul></details>"
+    script = _api_script(api_url, xsrf, poll=False)
+    if lookup.configured:
+        setting = escape(lookup.setting)
+        body = (
+            "<h1>The configured code-server cannot be used</h1>"
+            f"<p>{escape(lookup.message())}.</p>"
+            f"<p>Correct <code>{setting}</code> (or unset it, to use the code-server "
+            "found on PATH or installed for this Jupyter), then restart Jupyter.</p>"
+            "<p class=muted>Or put an executable code-server at that path and reload this "
+            "page.</p>"
+        )
+        return _page("The configured code-server cannot be used", body + where, script)
     body = (
         "<h1>VS Code is not installed yet</h1>"
-        f"<p>{escape(message)}.</p>"
+        f"<p>{escape(lookup.message())}.</p>"
         "<p>Install code-server for this Jupyter by running this in a Jupyter terminal:</p>"
         "<pre>jupyter vscode install</pre>"
         "<p>then reload this page. No Jupyter restart is needed.</p>"
         "<p class=muted>Or point <code>c.VSCode.code_server</code> (or "
         "<code>$JUPYTER_VSCODE_CODE_SERVER</code>) at an existing code-server.</p>"
-        f"<details><summary class=muted>Where we looked</summary><ul>{looked}</ul></details>"
     )
-    return _page("VS Code is not installed", body, _api_script(api_url, xsrf, poll=False))
+    return _page("VS Code is not installed", body + where, script)
 
 
 def failed_page(message: str, log_lines: list[str], api_url: str, xsrf: str) -> str:
@@ -86,3 +103,13 @@ def failed_page(message: str, log_lines: list[str], api_url: str, xsrf: str) -> 
         f"<pre id=log>{escape(log_text)}</pre>"
     )
     return _page("VS Code could not start", body, _api_script(api_url, xsrf, poll=False))
+
+
+def misconfigured_page(message: str) -> str:
+    body = (
+        "<h1>VS Code is turned off: an option is invalid</h1>"
+        f"<p>{escape(message)}</p>"
+        "<p class=muted>Jupyter itself works as usual; only VS Code waits for the fix. "
+        "<code>jupyter vscode doctor</code> in a terminal checks every option.</p>"
+    )
+    return _page("VS Code is misconfigured", body)

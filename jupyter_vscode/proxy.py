@@ -57,6 +57,29 @@ def strip_token_query(uri: str) -> str:
     return base + ("?" + "&".join(kept) if kept else "")
 
 
+def wants_page(request: httputil.HTTPServerRequest) -> bool:
+    """A browser's page load (show an HTML page), not a script's request (answer JSON)."""
+    if request.headers.get("Sec-Fetch-Mode") == "navigate":
+        return True
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def send_answer(
+    handler: web.RequestHandler, status: int, html: str | None, message: str, state: str
+) -> None:
+    """Answer instead of code-server: the HTML page, else JSON with the message and state."""
+    handler.set_status(status)
+    handler.set_header("Cache-Control", "no-store")
+    if status == 503:
+        handler.set_header("Retry-After", "2")
+    if html is not None:
+        handler.set_header("Content-Type", "text/html; charset=UTF-8")
+        handler.finish(html)
+    else:
+        handler.set_header("Content-Type", "application/json")
+        handler.finish(json.dumps({"message": message, "state": state}))
+
+
 class VSCodeProxyHandler(NamedLocalProxyHandler):
     supervisor: Supervisor
 
@@ -204,33 +227,20 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         return url_path_join(self.base_url, API_PATH)
 
     def _wants_page(self) -> bool:
-        if self.request.headers.get("Sec-Fetch-Mode") == "navigate":
-            return True
-        return "text/html" in self.request.headers.get("Accept", "")
+        return wants_page(self.request)
 
     def _send(self, status: int, html: str | None, message: str) -> None:
-        self.set_status(status)
-        self.set_header("Cache-Control", "no-store")
-        if status == 503:
-            self.set_header("Retry-After", "2")
-        if html is not None:
-            self.set_header("Content-Type", "text/html; charset=UTF-8")
-            self.finish(html)
-        else:
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps({"message": message, "state": self.supervisor.state.value}))
+        send_answer(self, status, html, message, self.supervisor.state.value)
 
     def _send_problem(self, error: Exception, as_page: bool) -> None:
         sup = self.supervisor
         if isinstance(error, NotInstalled):
             html = (
-                pages.missing_page(
-                    str(error), error.lookup.tried, self._api_url(), self.xsrf_token.decode()
-                )
+                pages.missing_page(error.lookup, self._api_url(), self.xsrf_token.decode())
                 if as_page
                 else None
             )
-            self._send(503, html, f"{error}; run `jupyter vscode install`")
+            self._send(503, html, f"{error}; {error.hint}")
         elif sup.state is State.FAILED:
             html = (
                 pages.failed_page(

@@ -50,6 +50,8 @@ class State(str, enum.Enum):
     STOPPING = "stopping"
     FAILED = "failed"
     MISSING = "missing"
+    #: an invalid c.VSCode option: nothing is started until it is fixed (misconfigured.py)
+    MISCONFIGURED = "misconfigured"
 
 
 class NotInstalled(RuntimeError):
@@ -57,11 +59,12 @@ class NotInstalled(RuntimeError):
 
     def __init__(self, lookup: Lookup):
         self.lookup = lookup
-        if lookup.source == "config":
-            msg = f"code-server not found at the configured path {lookup.tried[0]!r}"
-        else:
-            msg = "code-server was not found (looked at: " + ", ".join(lookup.tried) + ")"
-        super().__init__(msg)
+        super().__init__(lookup.message())
+
+    @property
+    def hint(self) -> str:
+        """What to do: fix the configured path, or (nothing configured) install code-server."""
+        return self.lookup.hint()
 
 
 class StartFailed(RuntimeError):
@@ -224,6 +227,10 @@ class Supervisor:
     def log_tail(self, lines: int = 100) -> list[str]:
         return self.output.tail(lines)
 
+    @property
+    def log_file(self) -> str | None:
+        return self.output.path
+
     # ---------------------------------------------------------------- internals
 
     def _backoff(self) -> float:
@@ -243,8 +250,8 @@ class Supervisor:
                 return
             except NotInstalled as e:
                 self.state = State.MISSING
-                self.error = str(e)
-                self.log.warning("[jupyter-vscode] %s; run `jupyter vscode install`", e)
+                self.error = f"{e}; {e.hint}"
+                self.log.warning("[jupyter-vscode] %s", self.error)
                 raise
             except StartFailed as e:
                 self._failures += 1
@@ -270,7 +277,7 @@ class Supervisor:
             await self._start_once_locked()
 
     async def _start_once_locked(self) -> None:
-        lookup = find_code_server(self.config.code_server)
+        lookup = find_code_server(self.config.code_server, self.config.setting("code_server"))
         if lookup.path is None:
             raise NotInstalled(lookup)
         self.executable = lookup.path

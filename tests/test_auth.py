@@ -55,12 +55,22 @@ def concrete_path(pattern: str) -> str:
     return path.replace("\\", "")
 
 
-def test_routes_are_found(jp_serverapp):
+#: Every test runs against a working server and one whose options are invalid (which serves
+#: the same routes with other handlers: misconfigured.py).
+MODES = pytest.mark.parametrize(
+    "vscode_options", [{}, {"start_timeout": -5}], ids=["working", "misconfigured"]
+)
+
+
+@MODES
+def test_routes_are_found(jp_serverapp, vscode_options):
     routes = our_routes(jp_serverapp.web_app)
     names = {handler.__name__ for _, handler in routes}
-    assert {"VSCodeProxyHandler", "StatusHandler", "RestartHandler", "StopHandler"} <= names
+    route = "MisconfiguredHandler" if vscode_options else "VSCodeProxyHandler"
+    assert {route, "StatusHandler", "RestartHandler", "StopHandler"} <= names
 
 
+@MODES
 async def test_no_route_answers_without_authentication(jp_serverapp, http_server_client, tmp_path):
     checked = 0
     for pattern, handler in our_routes(jp_serverapp.web_app):
@@ -90,6 +100,7 @@ class DenyVSCode(Authorizer):
         return resource != "vscode"
 
 
+@MODES
 @pytest.mark.serverapp(authorizer_class=DenyVSCode)
 async def test_unauthorized_user_gets_403_everywhere(jp_serverapp, jp_fetch, tmp_path):
     for pattern, handler in our_routes(jp_serverapp.web_app):

@@ -100,7 +100,7 @@ async def test_command_line_options_reach_the_extension(jp_configurable_serverap
     )
 
 
-async def test_invalid_option_disables_extension_with_one_log_line(
+async def test_invalid_option_disables_code_server_with_one_log_line(
     jp_configurable_serverapp, capsys, jp_fetch
 ):
     app = jp_configurable_serverapp(
@@ -109,12 +109,15 @@ async def test_invalid_option_disables_extension_with_one_log_line(
             "--VSCode.start_timeout=-5",
         ]
     )
-    assert "jupyter_vscode_supervisor" not in app.web_app.settings
+    # a stand-in that explains the option (test_misconfigured.py), not a Supervisor
+    assert app.web_app.settings["jupyter_vscode_supervisor"].state.value == "misconfigured"
     out = capsys.readouterr()
     log = out.out + out.err
     ours = [ln for ln in log.splitlines() if "[jupyter-vscode]" in ln]
     assert len(ours) == 1, ours
     assert "disabled" in ours[0] and "c.VSCode.start_timeout=-5.0" in ours[0]
+    assert "--VSCode.start_timeout on the command line" in ours[0]
+    assert "restart Jupyter" in ours[0]
     assert "Traceback" not in log
     # Jupyter itself keeps running
     r = await jp_fetch("api", "status")

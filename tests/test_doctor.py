@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,28 @@ def test_missing_configured_code_server(doctor: Doctor, tmp_path: Path) -> None:
     assert found["status"] == "fail"
     assert str(tmp_path / "nope") in found["detail"]
     assert "JUPYTER_VSCODE_CODE_SERVER" in found["detail"]
+    assert "does not exist" in found["detail"]
+    # the fix is the variable; installing would not change it
+    assert "correct or unset $JUPYTER_VSCODE_CODE_SERVER" in found["hint"]
+    for name in ("code-server found", "code-server version"):
+        assert "jupyter vscode install" not in check(report, name)["hint"], name
+
+
+def test_configured_code_server_in_config_file_not_executable(
+    doctor: Doctor, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain" / "code-server"
+    plain.parent.mkdir()
+    plain.write_text("#!/bin/sh\n")  # not executable
+    cfg = doctor.config_dir / "jupyter_server_config.py"
+    cfg.write_text(f"c.VSCode.code_server = {str(plain)!r}\n")
+    code, report = doctor.json()
+    assert code == 1
+    found = check(report, "code-server found")
+    assert "not executable" in found["detail"] and str(cfg) in found["detail"]
+    assert "correct or unset c.VSCode.code_server" in found["hint"]
+    for name in ("code-server found", "code-server version", "code-server start"):
+        assert "jupyter vscode install" not in check(report, name)["hint"], name
 
 
 def test_broken_code_server(doctor: Doctor, tmp_path: Path) -> None:
@@ -371,3 +394,86 @@ def test_install_without_kerberos_is_noted(doctor: Doctor, tmp_path: Path) -> No
     write_marker(version_dir, version="4.2.0", method="npm", kerberos="enabled")
     code, report = doctor.json("--no-start")
     assert not [n for n in report["notes"] if "Kerberos" in n]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def running_jupyter(doctor: Doctor, stub: str):  # type: ignore[no-untyped-def]
+    """A real `jupyter server` with --VSCode options on its command line, in the doctor's
+    isolated runtime dir; yields its pid once its jpserver-<pid>.json is written."""
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        f"--port={free_port()}",
+        "--ip=127.0.0.1",
+        "--IdentityProvider.token=t",
+        f"--ServerApp.root_dir={doctor.tmp}",
+        "--ServerApp.jpserver_extensions={'jupyter_vscode': True}",
+        "--VSCode.start_timeout=-5",
+        "--VSCode.launcher_title",
+        "Code (cli)",
+    ]
+    if os.getuid() == 0:
+        argv.append("--allow-root")
+    log = open(doctor.tmp / "jupyter.log", "wb")  # noqa: SIM115 - closed below
+    env = {**doctor.env, "JUPYTER_VSCODE_CODE_SERVER": stub}
+    proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not (doctor.runtime_dir / f"jpserver-{proc.pid}.json").exists():
+            assert proc.poll() is None, (doctor.tmp / "jupyter.log").read_text()
+            assert time.monotonic() < deadline, (doctor.tmp / "jupyter.log").read_text()
+            time.sleep(0.1)
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait(10)
+        log.close()
+
+
+def test_command_line_options_of_a_running_jupyter(
+    doctor: Doctor, stub: str, running_jupyter: int
+) -> None:
+    pid = running_jupyter
+    code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=stub)
+    assert code == 1
+    source = f"command line of Jupyter pid {pid}"
+    options = check(report, "options")
+    assert options["status"] == "fail"
+    # the message the server itself shows for this value, and where it was given
+    assert "c.VSCode.start_timeout=-5.0: expected a number of seconds > 0" in options["detail"]
+    assert source in options["detail"]
+    assert report["options"]["start_timeout"]["source"] == source
+    assert report["options"]["launcher_title"] == {"value": "Code (cli)", "source": source}
+    assert any(
+        f"Jupyter pid {pid}" in n and "--VSCode.start_timeout=-5" in n for n in report["notes"]
+    )
+    assert not any("cannot be seen" in n for n in report["notes"])
+
+
+def test_no_running_jupyter_says_command_line_options_cannot_be_seen(
+    doctor: Doctor, stub: str
+) -> None:
+    code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=stub)
+    assert any(
+        "no running Jupyter server was found" in n and "cannot be seen" in n
+        for n in report["notes"]
+    ), report["notes"]
+
+
+def test_vscode_args_of_a_command_line() -> None:
+    from jupyter_vscode.doctor.running import parse, vscode_args
+
+    argv = ["jupyter-lab", "--VSCode.port", "9000", "--VSCode.prestart=True", "--port=8888"]
+    args = vscode_args(argv)
+    assert args == ["--VSCode.port=9000", "--VSCode.prestart=True"]
+    assert parse(args) == {"port": 9000, "prestart": True}

@@ -141,7 +141,8 @@ async def test_code_server_deleted_while_running(jp_fetch, supervisor, stub_code
     os.kill(pid, 9)
     await wait_until(lambda: not supervisor.is_running())
     r = await jp_fetch("vscode/", headers={"Accept": "text/html"}, raise_error=False)
-    assert r.code == 503 and "jupyter vscode install" in r.body.decode()
+    body = r.body.decode()
+    assert r.code == 503 and "does not exist" in body and "c.VSCode.code_server" in body
     shutil.copy2(stub_code_server, installed)  # reinstalled
     assert (await jp_fetch("vscode/", raise_error=False)).code == 200
 

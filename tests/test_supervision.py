@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 from tornado.httpclient import HTTPClientError
+from traitlets.config import Config
+
+from jupyter_vscode.config import VSCode
 
 from .conftest import pid_alive, wait_until
 
@@ -129,17 +132,67 @@ async def test_crash_loop_backs_off_then_shows_failure_page_with_log(
     assert json.loads(r.body)["state"] == "running"
 
 
-async def test_missing_code_server_page(jp_fetch, supervisor, tmp_path):
+async def test_configured_code_server_missing_names_the_option(jp_fetch, supervisor, tmp_path):
     supervisor.config.code_server = str(tmp_path / "nowhere" / "code-server")
     r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"})
     body = r.body.decode()
     assert r.code == 503
-    assert "jupyter vscode install" in body
+    assert "The configured code-server cannot be used" in body
+    assert "c.VSCode.code_server" in body and "does not exist" in body
+    assert "restart Jupyter" in body
+    # installing would not change a configured path: not offered
+    assert "jupyter vscode install" not in body
     assert "nowhere" in body and "Traceback" not in body
     # API clients get JSON, not HTML
     r = await get(jp_fetch, "vscode", "static", "x.js")
     assert r.code == 503
-    assert "jupyter vscode install" in json.loads(r.body)["message"]
+    message = json.loads(r.body)["message"]
+    assert "c.VSCode.code_server" in message and "jupyter vscode install" not in message
+    # the restart API and the status say the same
+    r = await get(jp_fetch, "api", "vscode", "restart", method="POST", body=b"")
+    assert r.code == 409
+    message = json.loads(r.body)["message"]
+    assert "correct or unset c.VSCode.code_server" in message
+    assert "jupyter vscode install" not in message
+    status = json.loads((await jp_fetch("api", "vscode", "status")).body)
+    assert status["state"] == "missing" and "jupyter vscode install" not in status["error"]
+
+
+async def test_configured_code_server_not_executable(jp_fetch, supervisor, tmp_path):
+    plain = tmp_path / "plain" / "code-server"
+    plain.parent.mkdir()
+    plain.write_text("#!/bin/sh\n")  # no x bit
+    supervisor.config.code_server = str(plain)
+    r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"})
+    body = r.body.decode()
+    assert r.code == 503 and "not executable" in body and "jupyter vscode install" not in body
+
+
+async def test_env_var_code_server_missing_names_the_variable(
+    jp_fetch, supervisor, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("JUPYTER_VSCODE_CODE_SERVER", str(tmp_path / "nonexistent"))
+    # options without c.VSCode.code_server, so the variable supplies it
+    supervisor.config = VSCode(config=Config({"VSCode": {"log_dir": str(tmp_path / "logs")}}))
+    r = await get(jp_fetch, "api", "vscode", "restart", method="POST", body=b"")
+    assert r.code == 409
+    message = json.loads(r.body)["message"]
+    assert "$JUPYTER_VSCODE_CODE_SERVER=" in message and "does not exist" in message
+    assert "correct or unset $JUPYTER_VSCODE_CODE_SERVER" in message
+    assert "jupyter vscode install" not in message
+
+
+@pytest.mark.vscode(code_server="")
+async def test_not_installed_page_offers_install(jp_fetch, supervisor, tmp_path, monkeypatch):
+    monkeypatch.delenv("JUPYTER_VSCODE_CODE_SERVER", raising=False)
+    monkeypatch.setenv("JUPYTER_VSCODE_PREFIX", str(tmp_path / "prefix"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"})
+    body = r.body.decode()
+    assert r.code == 503
+    assert "VS Code is not installed yet" in body and "jupyter vscode install" in body
+    r = await get(jp_fetch, "api", "vscode", "restart", method="POST", body=b"")
+    assert r.code == 409 and "jupyter vscode install" in json.loads(r.body)["message"]
 
 
 @pytest.mark.vscode(start_timeout=1.0, max_restarts=0)

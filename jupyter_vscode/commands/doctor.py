@@ -14,8 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "Check that code-server is found, runs and answers (started with throwaway "
             "user-data and extensions directories), the Jupyter packages and extension "
             "enablement, conflicting packages, the configured options and where each came "
-            "from, and show the end of the newest code-server log. Exits 1 when something "
-            "blocks VS Code, else 0 (warnings don't count)."
+            "from (including --VSCode options of running Jupyter servers), and show the end "
+            "of the newest code-server log. Exits 1 when something blocks VS Code, else 0 "
+            "(warnings don't count)."
         ),
     )
     doctor.add_argument("--json", action="store_true", help="print a JSON document instead")

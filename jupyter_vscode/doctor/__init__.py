@@ -7,6 +7,7 @@ check that raises becomes a failed check carrying the message, never a traceback
 - ``system.py``: glibc, OS, Python, Node, environment variables that code-server would see;
 - ``packages.py``: Jupyter package versions, the extension's enablement, conflicting packages;
 - ``options.py``: the ``c.VSCode`` options and where each value came from;
+- ``running.py``: the ``--VSCode.*`` options on the command lines of running Jupyter servers;
 - ``logtail.py``: the newest code-server log;
 - ``render.py``: the human report and the JSON document.
 """

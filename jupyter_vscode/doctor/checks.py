@@ -56,28 +56,18 @@ def lookup(opts: Options) -> Found:
             return Found(
                 Check(name, FAIL, configured.error, "fix c.VSCode.code_server or the variable")
             )
-        found = find_code_server(str(configured.value))
+        from_env = configured.source.startswith("env ")
+        setting = "$JUPYTER_VSCODE_CODE_SERVER" if from_env else "c.VSCode.code_server"
+        found = find_code_server(str(configured.value), setting)
         if found.path is None:
-            if found.source == "config":
-                detail = (
-                    f"not found at the configured path {found.tried[0]!r} "
-                    f"({configured.source}); no other location is tried"
-                )
-                hint = (
-                    f"correct or unset c.VSCode.code_server / $JUPYTER_VSCODE_CODE_SERVER, or "
-                    f"run `{INSTALL_HINT}` and unset it"
-                )
-            else:
-                detail = "not found; looked at: " + ", ".join(found.tried)
-                hint = f"run `{INSTALL_HINT}`"
-            return Found(Check(name, FAIL, detail, hint), None, found)
+            detail = found.message()
+            if found.configured:
+                detail += f" ({configured.source}); no other location is tried"
+            return Found(Check(name, FAIL, detail, found.hint()), None, found)
         via = SOURCES.get(found.source, found.source)
-        if found.source == "config":
-            via = (
-                "$JUPYTER_VSCODE_CODE_SERVER"
-                if configured.source.startswith("env ")
-                else f"c.VSCode.code_server in {configured.source.removeprefix('config ')}"
-            )
+        if found.configured:
+            where = configured.source.removeprefix("config ")
+            via = setting if from_env else f"{setting} in {where}"
         real = os.path.realpath(found.path)
         detail = f"{found.path} (via {via})"
         if real != found.path:
@@ -102,6 +92,11 @@ def install_notes(found: Found) -> list[str]:
     ]
 
 
+def _not_run(name: str, found: Found) -> Check:
+    """A check that needs code-server, which was not found: the same fix as 'code-server found'."""
+    return Check(name, FAIL, "not run: code-server was not found", found.check.hint)
+
+
 def _tail(text: str, n: int = OUTPUT_LINES) -> str:
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
     return " | ".join(lines[-n:])
@@ -112,7 +107,7 @@ def check_version(found: Found) -> Check:
     """``code-server --version`` with a throwaway --config, so ~/.config stays untouched."""
     name = "code-server version"
     if found.path is None:
-        return Check(name, FAIL, "not run: code-server was not found", f"run `{INSTALL_HINT}`")
+        return _not_run(name, found)
     with tempfile.TemporaryDirectory(prefix="jupyter-vscode-doctor-") as tmp:
         config = os.path.join(tmp, "config.yaml")
         with open(config, "w") as f:
@@ -174,13 +169,13 @@ def _broken_hint(output: str) -> str:
 def check_start(found: Found, opts: Options) -> Check:
     name = "code-server start"
     if found.path is None:
-        return Check(name, FAIL, "not run: code-server was not found", f"run `{INSTALL_HINT}`")
+        return _not_run(name, found)
     if opts.vscode is None:
         return Check(
             name,
             WARN,
             "not run: fix the invalid options first (see 'options')",
-            "the extension is disabled until the options are valid",
+            "VS Code stays off (code-server is not started) until the options are valid",
         )
     return asyncio.run(_start(found.path, opts))
 

@@ -4,7 +4,9 @@ Jupyter's config files are read the way ServerApp reads them (``jupyter_config``
 ``jupyter_server_config``, ``.py`` and ``.json``, from every directory of the config path,
 lowest priority first), followed by the extension's own ``jupyter_jupyter_vscode_config``,
 which jupyter-server applies on top. Each file is loaded on its own, so the report can name the
-file each value came from; nothing is initialized and no server is started.
+file each value came from; nothing is initialized and no server is started. The
+``--VSCode.*`` arguments of running Jupyter servers (running.py) apply last, as on Jupyter's
+own command line.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from traitlets.config.loader import (
 )
 
 from ..config import ENV_PREFIX, InvalidOption, VSCode
+from . import running
 from .report import FAIL, OK, WARN, Check, guarded
 
 CONFIG_BASENAMES = ("jupyter_config", "jupyter_server_config", "jupyter_jupyter_vscode_config")
@@ -61,6 +64,8 @@ class Options:
     warnings: list[str] = field(default_factory=list)
     #: the options object, when every value is valid
     vscode: VSCode | None = None
+    #: running Jupyter servers, whose command-line options are included; None: not listed
+    servers: list[running.Server] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {name: opt.to_json() for name, opt in self.values.items()}
@@ -110,17 +115,33 @@ def _trait_error(name: str, value: Any, where: str, e: Exception) -> str:
     msg = str(e)
     if "c.VSCode." not in msg:
         msg = f"c.VSCode.{name}={value!r}: {msg}"
-    return f"{msg} (set in {where})"
+    return f"{msg} (set in {where.removeprefix('config ')})"
+
+
+def _add_command_lines(opts: Options, sources: dict[str, str]) -> None:
+    """Apply the --VSCode options of the running servers, as their command lines did."""
+    try:
+        opts.servers = running.find()
+    except Exception as e:  # noqa: BLE001 - a doctor must report, not crash
+        opts.warnings.append(f"cannot list the running Jupyter servers: {type(e).__name__}: {e}")
+        return
+    for server in opts.servers or []:
+        if server.options:
+            opts.config.merge(Config({"VSCode": server.options}))
+            sources.update(dict.fromkeys(server.options, server.source))
 
 
 def load() -> Options:
     """Read the config files and resolve every option; never raises."""
     opts = Options()
     try:
-        sources = read_config_files(config_paths(), opts)
+        files = read_config_files(config_paths(), opts)
     except Exception as e:  # noqa: BLE001
         opts.file_errors.append(f"reading Jupyter's config path: {type(e).__name__}: {e}")
-        sources = {}
+        files = {}
+    #: option name -> where it was set: "config <file>" or "command line of Jupyter pid N"
+    sources = {name: file_source(path) for name, path in files.items()}
+    _add_command_lines(opts, sources)
 
     names = sorted(VSCode.class_trait_names(config=True))
     section = dict(opts.config["VSCode"]) if "VSCode" in opts.config else {}
@@ -128,7 +149,8 @@ def load() -> Options:
     for key, value in section.items():
         if key not in names:
             opts.warnings.append(
-                f"c.VSCode.{key} (in {sources.get(key, '?')}) is not an option of jupyter-vscode"
+                f"c.VSCode.{key} (in {sources.get(key, '?').removeprefix('config ')}) is not an "
+                "option of jupyter-vscode"
             )
             continue
         try:
@@ -136,7 +158,7 @@ def load() -> Options:
         except (TraitError, InvalidOption) as e:
             msg = _trait_error(key, value, sources.get(key, "?"), e)
             opts.errors.append(msg)
-            opts.values[key] = Option(_jsonable(value), file_source(sources.get(key, "?")), msg)
+            opts.values[key] = Option(_jsonable(value), sources.get(key, "?"), msg)
             continue
         good[key] = value
 
@@ -152,11 +174,11 @@ def load() -> Options:
             opts.values[name] = Option(raw, env_source(name), str(e))
             continue
         if name in good:
-            source = file_source(sources.get(name, "?"))
+            source = sources.get(name, "?")
             if os.environ.get(ENV_PREFIX + name.upper()):
                 opts.warnings.append(
                     f"${ENV_PREFIX}{name.upper()} is set but c.VSCode.{name} in "
-                    f"{sources.get(name, '?')} takes precedence"
+                    f"{source.removeprefix('config ')} takes precedence"
                 )
         elif name in vscode._env_sources:
             source = env_source(name)
@@ -215,8 +237,8 @@ def check_options(opts: Options) -> Check:
             name,
             FAIL,
             "; ".join(opts.errors),
-            "fix or unset the value: with an invalid option the extension disables itself "
-            "(one error line in Jupyter's log)",
+            "fix or unset the value and restart Jupyter: until then VS Code stays off (its page "
+            "and status name the option)",
         )
     warnings = list(opts.warnings)
     folder = opts.values.get("folder")

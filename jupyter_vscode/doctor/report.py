@@ -72,7 +72,7 @@ def guarded(name: str) -> Callable[[Callable[..., Check]], Callable[..., Check]]
 
 def run(lines: int = 20, start: bool = True) -> Report:
     """Run every check; never raises (except KeyboardInterrupt)."""
-    from . import checks, logtail, options, packages, system
+    from . import checks, logtail, options, packages, running, system
 
     report = Report()
     add = report.checks.append
@@ -104,7 +104,8 @@ def run(lines: int = 20, start: bool = True) -> Report:
         report.log = logtail.newest_log(opts.log_dir, lines)
     except Exception as e:  # noqa: BLE001 - a doctor must report, not crash
         report.log = {"file": None, "lines": [], "error": f"{type(e).__name__}: {e}"}
-    report.notes.append(
-        "options given on Jupyter's command line (--VSCode.name=value) are not visible here"
-    )
+    if opts.servers is not None:  # else the 'options' check says why they are not listed
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        report.notes.extend(running.notes(opts.servers, jupyter_runtime_dir()))
     return report

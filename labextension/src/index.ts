@@ -278,18 +278,24 @@ function addCommands(
   commands.addCommand(CommandIDs.restart, {
     label: `Restart ${info.title}`,
     caption: `Stop and start ${info.title} (code-server) again`,
-    isEnabled: () => model.state !== 'starting' && model.state !== 'stopping',
+    isEnabled: () =>
+      model.state !== 'starting' &&
+      model.state !== 'stopping' &&
+      model.state !== 'misconfigured',
     execute: async () => {
       try {
         await model.restart();
       } catch (reason) {
         // "failed": the state change shows the log (watchFailures)
-        if (model.state === 'missing') {
+        if (model.state === 'misconfigured') {
+          await showLogDialog(model, commands, info.title);
+        } else if (model.state === 'missing') {
           await showLogDialog(
             model,
             commands,
             info.title,
-            `${info.title} is not installed`
+            // not installed, or a configured path that is wrong: the error says which
+            `${info.title}: code-server not found`
           );
         } else if (model.state !== 'failed') {
           await showErrorMessage(
@@ -304,7 +310,10 @@ function addCommands(
   commands.addCommand(CommandIDs.stop, {
     label: `Stop ${info.title}`,
     caption: `Stop ${info.title} (code-server) and everything it started`,
-    isEnabled: () => model.state !== 'stopped' && model.state !== 'stopping',
+    isEnabled: () =>
+      model.state !== 'stopped' &&
+      model.state !== 'stopping' &&
+      model.state !== 'misconfigured',
     execute: async () => {
       try {
         await model.stop();

@@ -171,6 +171,8 @@ export function describeState(state: VSCodeState | null): string {
       return 'failed';
     case 'missing':
       return 'not installed';
+    case 'misconfigured':
+      return 'misconfigured';
     default:
       return 'unavailable';
   }

@@ -60,9 +60,19 @@ export interface ILauncherInfo {
   url: string;
 }
 
-/** code-server's state, as `GET <base_url>api/vscode/status` reports it. */
+/**
+ * code-server's state, as `GET <base_url>api/vscode/status` reports it.
+ * 'misconfigured': an option is invalid, so code-server is never started;
+ * `error` names the option and where to fix it.
+ */
 export type VSCodeState =
-  'stopped' | 'starting' | 'running' | 'stopping' | 'failed' | 'missing';
+  | 'stopped'
+  | 'starting'
+  | 'running'
+  | 'stopping'
+  | 'failed'
+  | 'missing'
+  | 'misconfigured';
 
 /** The reply of `GET <base_url>api/vscode/status` (the fields the UI uses). */
 export interface IVSCodeStatus {
@@ -73,13 +83,14 @@ export interface IVSCodeStatus {
   restarts: number;
   last_exit_code: number | null;
   error: string;
-  log_file: string;
+  /** `null` when the log is kept in memory only, or nothing runs (misconfigured). */
+  log_file: string | null;
 }
 
 /** The reply of `GET <base_url>api/vscode/log`. */
 export interface IVSCodeLog {
   lines: string[];
-  log_file: string;
+  log_file: string | null;
 }
 
 /** The reply of `GET <base_url>api/vscode/url?path=...`. */

@@ -28,7 +28,13 @@ export class VSCodeStatusItem extends Widget {
   }
 
   handleEvent(event: Event): void {
-    if (event.type === 'click') {
+    if (event.type !== 'click') {
+      return;
+    }
+    if (this._model.state === 'misconfigured') {
+      // nothing to open, restart or stop: say what to fix
+      void showLogDialog(this._model, this._commands, this._title);
+    } else {
       this._openMenu();
     }
   }
@@ -51,7 +57,9 @@ export class VSCodeStatusItem extends Widget {
       text.textContent = `${this._title}: ${describeState(state)}`;
     }
     this.node.title =
-      statusSummary(this._title, status) + ' (click for actions)';
+      state === 'misconfigured'
+        ? `${statusSummary(this._title, status)}: ${status?.error ?? ''} (click for details)`
+        : statusSummary(this._title, status) + ' (click for actions)';
   }
 
   private _openMenu(): void {
@@ -100,6 +108,17 @@ function formatDuration(seconds: number): string {
   return `${Math.round(seconds / 3600)} h`;
 }
 
+function dialogTitle(title: string, status: IVSCodeStatus | null): string {
+  switch (status?.state) {
+    case 'failed':
+      return `${title} could not start`;
+    case 'misconfigured':
+      return `${title} is misconfigured`;
+    default:
+      return `${title} log`;
+  }
+}
+
 let dialogOpen = false;
 
 /**
@@ -123,7 +142,7 @@ export async function showLogDialog(
     try {
       const log = await model.logTail(LOG_LINES);
       lines = log.lines;
-      logFile = log.log_file;
+      logFile = log.log_file ?? '';
     } catch (reason) {
       lines = [`(the log could not be read: ${String(reason)})`];
     }
@@ -138,32 +157,27 @@ export async function showLogDialog(
       error.textContent = status.error;
       body.node.appendChild(error);
     }
-    if (status?.state === 'missing') {
-      const hint = document.createElement('p');
-      hint.textContent =
-        'Install code-server: run `jupyter vscode install` in a terminal, then try again.';
-      body.node.appendChild(hint);
-    }
+    const misconfigured = status?.state === 'misconfigured';
     const where = document.createElement('p');
     where.textContent = logFile
       ? `Last lines of ${logFile}:`
       : 'Last lines of the log:';
-    body.node.appendChild(where);
     const pre = document.createElement('pre');
     pre.className = 'jp-vscode-LogTail';
     pre.textContent = lines.length ? lines.join('\n') : '(empty)';
-    body.node.appendChild(pre);
+    if (!misconfigured) {
+      // a misconfigured server never started code-server: no log to show
+      body.node.appendChild(where);
+      body.node.appendChild(pre);
+    }
+    const close = Dialog.cancelButton({ label: 'Close' });
     const result = await showDialog({
-      title:
-        heading ??
-        (status?.state === 'failed'
-          ? `${title} could not start`
-          : `${title} log`),
+      title: heading ?? dialogTitle(title, status),
       body,
-      buttons: [
-        Dialog.cancelButton({ label: 'Close' }),
-        Dialog.okButton({ label: 'Restart' })
-      ]
+      // restarting cannot help until the option is fixed and Jupyter restarted
+      buttons: misconfigured
+        ? [close]
+        : [close, Dialog.okButton({ label: 'Restart' })]
     });
     if (result.button.accept) {
       void commands.execute(CommandIDs.restart).catch(reason => {

@@ -23,6 +23,8 @@ TITLE = "VS Code"  # c.VSCode.launcher_title's default
 # JupyterLab launcher cards (@jupyterlab/launcher); ours has the command's label as its text
 LAUNCHER_CARD = ".jp-LauncherCard"
 LAUNCHER_CARD_LABEL = ".jp-LauncherCard-label"
+STATUS_ITEM = ".jp-vscode-StatusItem"
+DIALOG = ".jp-Dialog"
 # Notebook 7 tree: the file browser toolbar's "New" item, a lumino MenuBar opening a Menu
 NB7_NEW_DROPDOWN = '[data-jp-item-name="new-dropdown"]'
 NB7_OPEN_MENU = ".lm-Menu"
@@ -162,8 +164,10 @@ def test_nbclassic_new_menu_opens_vscode(context, page, jupyter, root_dir):
     wait_for_explorer(vscode, root_dir)
 
 
-def test_missing_code_server_page_says_how_to_install(context, page, jupyter_without_code_server):
-    jupyter = jupyter_without_code_server
+def test_missing_configured_code_server_page_names_the_variable(
+    context, page, jupyter_without_code_server
+):
+    jupyter = jupyter_without_code_server  # $JUPYTER_VSCODE_CODE_SERVER points at nothing
     tiles = open_lab_launcher(page, jupyter)
     page.wait_for_timeout(500)
     assert tiles.count() == 1  # the tile is still there
@@ -172,8 +176,37 @@ def test_missing_code_server_page_says_how_to_install(context, page, jupyter_wit
     tab.wait_for_load_state()
     heading = tab.locator("h1")
     heading.wait_for(timeout=UI_TIMEOUT)
-    assert heading.inner_text() == "VS Code is not installed yet"
+    assert heading.inner_text() == "The configured code-server cannot be used"
     body = tab.locator("body").inner_text()
-    assert "jupyter vscode install" in body
+    assert "$JUPYTER_VSCODE_CODE_SERVER" in body and "does not exist" in body
+    # installing would not change the configured path: not offered
+    assert "jupyter vscode install" not in body
     assert "Traceback" not in body
     assert tab.locator(WORKBENCH).count() == 0
+
+
+def test_invalid_option_shows_misconfigured_status_and_page(
+    context, page, jupyter_process, tmp_path, root_dir, lab_settings
+):
+    jupyter = jupyter_process(str(tmp_path / "nowhere"), ["--VSCode.start_timeout=-5"])
+    tiles = open_lab_launcher(page, jupyter)  # the tile stays
+    item = page.locator(f'{STATUS_ITEM}[data-state="misconfigured"]')
+    item.wait_for(timeout=UI_TIMEOUT)
+    assert item.inner_text().strip() == f"{TITLE}: misconfigured"
+    # a click explains the option instead of offering restart/stop
+    item.click()
+    dialog = page.locator(DIALOG)
+    dialog.wait_for(timeout=UI_TIMEOUT)
+    text = dialog.inner_text()
+    assert f"{TITLE} is misconfigured" in text
+    assert "c.VSCode.start_timeout=-5.0" in text
+    assert "--VSCode.start_timeout on the command line" in text
+    assert dialog.locator(".jp-mod-accept").count() == 0  # no Restart button
+    dialog.locator(".jp-mod-reject").click()
+    dialog.wait_for(state="detached")
+    # the tile opens the explanation page
+    tab = click_opens_new_tab(context, tiles.first, jupyter)
+    heading = tab.locator("h1")
+    heading.wait_for(timeout=UI_TIMEOUT)
+    assert heading.inner_text() == "VS Code is turned off: an option is invalid"
+    assert "restart Jupyter" in tab.locator("body").inner_text()
