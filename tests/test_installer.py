@@ -43,7 +43,7 @@ def install_fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The fake npm, with release tarballs unreachable (a closed port) so `auto` uses npm."""
     calls = install_fake_npm(tmp_path, monkeypatch)
-    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "http://127.0.0.1:1/releases")
+    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "https://127.0.0.1:1/releases")
     return calls
 
 

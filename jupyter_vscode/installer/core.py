@@ -47,6 +47,8 @@ class InstallOptions:
     glibc: str | None = None
     #: seconds between download progress lines when stderr is not a terminal.
     progress_interval: float = 5.0
+    #: follow plain http:// URLs (--from, --mirror, the version list, redirects); else refused.
+    allow_insecure_http: bool = False
 
 
 @dataclass
@@ -95,7 +97,10 @@ def install(
             present = _installed(layout, hint, kinds) if hint else None
             if present is None or options.force:
                 method_name = choose_method(
-                    options.method, available=methods, mirror=options.mirror
+                    options.method,
+                    available=methods,
+                    mirror=options.mirror,
+                    allow_http=options.allow_insecure_http,
                 )
                 if options.method == AUTO:
                     why = "" if method_name == "standalone" else " (no release tarball reachable)"

@@ -27,6 +27,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from ..redact import redact_urls
 from . import errors
 from .checksums import known_sha256
 from .compat import newest_at_most
@@ -52,15 +53,6 @@ def tarball_name(version: str, arch: str) -> str:
     return f"code-server-{version}-linux-{arch}.tar.gz"
 
 
-def display_url(url: str) -> str:
-    """``url`` without its query string: a presigned URL's signature stays out of messages,
-    logs and the install marker."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.query:
-        return urllib.parse.urlunsplit(parts._replace(query="", fragment="")) + "?…"
-    return url
-
-
 class _TarballMethod:
     kind = KIND
 
@@ -69,6 +61,7 @@ class _TarballMethod:
         self.mirror: str | None = None
         self.source: str | None = None
         self.staging: Path | None = None
+        self.allow_http = False
         self.reporter = Reporter(quiet=True)
         self.progress_interval = 5.0
 
@@ -81,6 +74,7 @@ class _TarballMethod:
             raise errors.InstallError(f"--sha256 {sha!r} is not 64 hexadecimal digits.")
         self.mirror = getattr(options, "mirror", None)
         self.source = getattr(options, "source", None)
+        self.allow_http = bool(getattr(options, "allow_insecure_http", False))
         self.staging = staging
         self.reporter = reporter
         self.progress_interval = getattr(options, "progress_interval", 5.0)
@@ -91,14 +85,14 @@ class _TarballMethod:
     def _fetch(self, url: str, directory: Path, name: str, version: str = "") -> tuple[Path, str]:
         directory.mkdir(parents=True, exist_ok=True)
         dest = directory / name
-        self.reporter.info(f"downloading {display_url(url)}")
+        self.reporter.info(f"downloading {redact_urls(url)}")
         digest = download(
             url,
             dest,
             self.reporter,
             progress_interval=self.progress_interval,
             version=version,
-            display=display_url(url),
+            allow_http=self.allow_http,
         )
         return dest, digest
 
@@ -148,7 +142,7 @@ class StandaloneMethod(_TarballMethod):
                     f"--version {requested!r} is not a code-server version like 4.108.1."
                 )
             return Release(requested)
-        versions, latest = registry_versions()
+        versions, latest = registry_versions(allow_http=self.allow_http)
         newest = latest or newest_at_most(versions, None)
         if not newest:
             raise errors.newest_unknown("the registry lists no versions")
@@ -156,7 +150,7 @@ class StandaloneMethod(_TarballMethod):
 
     def resolve_at_most(self, cap: str) -> Release:
         """The newest release not newer than ``cap`` (the host's glibc allows no newer)."""
-        versions, _latest = registry_versions()
+        versions, _latest = registry_versions(allow_http=self.allow_http)
         newest = newest_at_most(versions, cap)
         if not newest:
             raise errors.newest_unknown(f"no release up to {cap} listed")
@@ -201,17 +195,17 @@ class FileMethod(_TarballMethod):
             version, arch = match.group(1), match.group(2)
             if arch != release_arch():
                 raise errors.not_a_release_tarball(
-                    display_url(source),
+                    redact_urls(source),
                     f"it is for linux-{arch}, this host is linux-{release_arch()}",
                 )
         else:
-            version = read_version(self._local_archive(), display_url(source))
+            version = read_version(self._local_archive(), redact_urls(source))
         if requested and requested != version:
-            raise errors.file_version_mismatch(display_url(source), version, requested)
+            raise errors.file_version_mismatch(redact_urls(source), version, requested)
         return Release(version)
 
     def build(self, stage: Path, release: Release, ctx: BuildContext) -> dict[str, str]:
-        source = display_url(self.source or "")
+        source = redact_urls(self.source or "")
         try:
             archive = self._local_archive()
             return self._install(
@@ -242,7 +236,7 @@ class FileMethod(_TarballMethod):
             self._archive = Path(source).expanduser()
         else:
             raise errors.source_missing(
-                display_url(source),
+                redact_urls(source),
                 f"unsupported scheme {scheme}: use a path or an http(s) "
                 "URL (for S3, a presigned https URL)",
             )
