@@ -20,6 +20,8 @@ JV_SHA256=${JV_SHA256-@@SHA256@@}
 JV_CS_VERSION=${JV_CS_VERSION-@@CS_VERSION@@}
 JV_EXTENSIONS=${JV_EXTENSIONS-@@EXTENSIONS@@}
 JV_GALLERY=${JV_GALLERY-@@GALLERY@@}
+# 1: plain http:// URLs allowed (install --allow-insecure-http)
+JV_ALLOW_HTTP=${JV_ALLOW_HTTP-@@ALLOW_HTTP@@}
 # code-server install prefix (empty: the installer's default, ~/.local/share/jupyter-vscode)
 JV_PREFIX=${JV_PREFIX-@@PREFIX@@}
 # VS Code settings and extensions (empty: the extension's default, under ~)
@@ -103,6 +105,7 @@ print(p())')}
         [ -z "$JV_SHA256" ] || set -- "$@" --sha256 "$JV_SHA256"
         [ -z "$JV_CS_VERSION" ] || set -- "$@" --version "$JV_CS_VERSION"
         [ -z "$JV_GALLERY" ] || set -- "$@" --gallery "$JV_GALLERY"
+        [ -z "$JV_ALLOW_HTTP" ] || set -- "$@" --allow-insecure-http
         [ -z "$JV_EXTENSIONS" ] || set -- "$@" --extensions
         for e in $JV_EXTENSIONS; do set -- "$@" "$(jv_fetch "$e" "$jv_tmp")"; done
         jv_log "jupyter vscode $*"
@@ -155,7 +158,8 @@ JV_SELF=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
 {
     echo 'set -eu'
     for v in JV_TARGET JV_PACKAGE JV_PIP_ARGS JV_TARBALL JV_SHA256 JV_CS_VERSION JV_EXTENSIONS \
-        JV_GALLERY JV_PREFIX JV_USER_DATA_DIR JV_PYTHON JV_SUDO JV_RESTART_CMD JV_LOG JV_SELF; do
+        JV_GALLERY JV_ALLOW_HTTP JV_PREFIX JV_USER_DATA_DIR JV_PYTHON JV_SUDO JV_RESTART_CMD \
+        JV_LOG JV_SELF; do
         printf '%s=%q\n' "$v" "${!v}"
     done
     declare -f jv_log jv_redact jv_find_python jv_fetch jv_user jv_background
