@@ -159,6 +159,17 @@ class LoopbackServer:
         }
         self.add("/registry/code-server", json.dumps(doc).encode(), content_type="application/json")
 
+    def add_github_release(self, version: str, digests: dict[str, str | None]) -> Route:
+        """GitHub's release API answer for ``v<version>``: one asset per name, with that
+        ``digest`` (``sha256:...``; None: the field is missing, as on older releases)."""
+        assets = [
+            {"name": name, **({"digest": digest} if digest is not None else {})}
+            for name, digest in digests.items()
+        ]
+        doc = {"tag_name": f"v{version}", "assets": assets}
+        path = f"/github/repos/coder/code-server/releases/tags/v{version}"
+        return self.add(path, json.dumps(doc).encode(), content_type="application/json")
+
     def add_release(self, version: str, arch: str, tarball: Path) -> Route:
         return self.add(f"/releases/v{version}/code-server-{version}-linux-{arch}.tar.gz", tarball)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import compat, errors
+from . import compat, errors, integrity
 from .layout import InstalledVersion, Layout, version_dir_name, write_marker
 from .lock import InstallLock
 from .methods import AUTO, METHODS, BuildContext, Method, Release, choose_method, kinds_for
@@ -179,6 +179,7 @@ def _build(
     stage = layout.new_staging_dir(version_dir_name(release.version, kind))
     try:
         extra = method.build(stage, release, BuildContext(log, reporter))
+        integrity.report(reporter, release.version, extra)
         if method_name != kind:
             extra = {**extra, "install_method": method_name}
         write_marker(

@@ -128,7 +128,7 @@ def registry_versions(
     except urllib.error.HTTPError as exc:
         raise errors.newest_unknown(f"{shown}: HTTP {exc.code}") from None
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise errors.newest_unknown(f"{shown}: {_reason(exc)}") from None
+        raise errors.newest_unknown(f"{shown}: {describe_error(exc)}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("versions"), dict):
         raise errors.newest_unknown(f"{shown}: unexpected answer")
     tags = doc.get("dist-tags")
@@ -222,7 +222,7 @@ def download(
             raise errors.release_not_found(shown, version) from None
         raise errors.download_failed(shown, f"HTTP {exc.code} {exc.reason}") from None
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise errors.download_failed(shown, _reason(exc)) from None
+        raise errors.download_failed(shown, describe_error(exc)) from None
 
     digest = hashlib.sha256()
     length = response.headers.get("Content-Length")
@@ -236,7 +236,9 @@ def download(
                 except (OSError, http.client.HTTPException) as exc:
                     if isinstance(exc, http.client.IncompleteRead) and total is not None:
                         raise errors.download_truncated(shown, progress.done, total) from None
-                    raise errors.download_failed(shown, f"interrupted: {_reason(exc)}") from None
+                    raise errors.download_failed(
+                        shown, f"interrupted: {describe_error(exc)}"
+                    ) from None
                 if not chunk:
                     break
                 out.write(chunk)
@@ -259,7 +261,8 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _reason(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """A short reason for a network error (``timed out``, ``Connection refused``)."""
     if isinstance(exc, urllib.error.URLError):
         if not isinstance(exc.reason, BaseException):
             return str(exc.reason)

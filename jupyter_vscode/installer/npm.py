@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from . import errors
+from .integrity import NPM as NPM_INTEGRITY
 from .methods import BuildContext, Release
 from .platforms import node_package
 from .procrun import run_captured, run_logged
@@ -200,7 +201,7 @@ class NpmMethod:
             )
         )
         wrapper.chmod(0o755)
-        return {"node": node_version, "node_package": node_pkg}
+        return {"node": node_version, "node_package": node_pkg, "integrity": NPM_INTEGRITY}
 
     # -- registry ------------------------------------------------------------------------------
 

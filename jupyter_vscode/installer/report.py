@@ -26,5 +26,9 @@ class Reporter:
             stream = self._stream or sys.stdout
             print(f"{TAG} {redact_urls(message)}", file=stream, flush=True)
 
+    def warn(self, message: str) -> None:
+        """A warning the user must see (e.g. an unverified download): stderr, even when quiet."""
+        print(f"{TAG} warning: {redact_urls(message)}", file=sys.stderr, flush=True)
+
     def error(self, message: str) -> None:
         print(f"{TAG} error: {redact_urls(message)}", file=sys.stderr, flush=True)

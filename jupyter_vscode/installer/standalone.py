@@ -11,9 +11,10 @@ package), ``lib/node`` (the Node.js it needs), ``out/``, ``lib/vscode/``, ``node
 * ``file`` takes it from ``--from``: a local path or an http(s) URL (e.g. an S3 presigned URL,
   for networks without GitHub). The version comes from the file name, else its package.json.
 
-The tarball is downloaded into the staging dir, checked (sha256 from ``--sha256`` or the pinned
-table in checksums.py), extracted with tarball.safe_extract, and the release directory's
-contents become the staging dir; core then verifies and renames it into ``versions/``.
+The tarball is downloaded into the staging dir, checked (integrity.py: ``--sha256``, the pinned
+table in checksums.py, or for ``standalone`` GitHub's release asset digest), extracted with
+tarball.safe_extract, and the release directory's contents become the staging dir; core then
+verifies and renames it into ``versions/``.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from typing import Any
 
 from ..redact import redact_urls
 from . import errors
-from .checksums import known_sha256
 from .compat import newest_at_most
 from .download import download, registry_versions, releases_url, sha256_file
+from .integrity import Expected, expected_sha256
 from .methods import BuildContext, Release
 from .report import Reporter
 from .tarball import RELEASE_NAME, read_version, safe_extract
@@ -102,19 +103,15 @@ class _TarballMethod:
         archive: Path,
         source: str,
         version: str,
-        expected: str | None,
+        expected: Expected,
         digest: str | None,
         ctx: BuildContext,
     ) -> dict[str, str]:
         if digest is None:
             digest = sha256_file(archive)
-        _log(ctx, f"{source}: sha256 {digest}")
-        if expected is not None:
-            if digest != expected:
-                raise errors.checksum_mismatch(source, expected, digest)
-            ctx.reporter.info("sha256 checked")
-        else:
-            ctx.reporter.info(f"sha256 {digest} (no known sum for this release; not checked)")
+        _log(ctx, f"{source}: sha256 {digest} ({expected.how})")
+        if expected.sha256 is not None and digest != expected.sha256:
+            raise errors.checksum_mismatch(source, expected.sha256, digest)
 
         ctx.reporter.info("extracting")
         extract = stage / ".extract"
@@ -128,7 +125,12 @@ class _TarballMethod:
         for entry in top.iterdir():
             os.replace(entry, stage / entry.name)
         shutil.rmtree(extract)
-        return {"source": source, "sha256": digest, "arch": release_arch()}
+        return {
+            "source": source,
+            "sha256": digest,
+            "arch": release_arch(),
+            "integrity": expected.how,
+        }
 
 
 class StandaloneMethod(_TarballMethod):
@@ -160,7 +162,9 @@ class StandaloneMethod(_TarballMethod):
         arch = release_arch()
         name = tarball_name(release.version, arch)
         url = f"{releases_url(self.mirror)}/v{release.version}/{name}"
-        expected = self.sha256 or known_sha256(release.version, arch)
+        expected = expected_sha256(
+            release.version, arch, name, self.sha256, github=True, allow_http=self.allow_http
+        )
         archive, digest = self._fetch(url, stage / ".download", name, release.version)
         try:
             return self._install(stage, archive, url, release.version, expected, digest, ctx)
@@ -206,10 +210,15 @@ class FileMethod(_TarballMethod):
 
     def build(self, stage: Path, release: Release, ctx: BuildContext) -> dict[str, str]:
         source = redact_urls(self.source or "")
+        arch = release_arch()
+        name = tarball_name(release.version, arch)
+        expected = expected_sha256(
+            release.version, arch, name, self.sha256, github=False, allow_http=self.allow_http
+        )
         try:
             archive = self._local_archive()
             return self._install(
-                stage, archive, source, release.version, self.sha256, self._digest, ctx
+                stage, archive, source, release.version, expected, self._digest, ctx
             )
         finally:
             self.close()
