@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 
 from ._version import __version__
+from .redact import redact_urls
 
 STUDIO = "studio"
 NOTEBOOK_INSTANCE = "notebook-instance"
@@ -58,6 +59,8 @@ class LifecycleOptions:
     python: str | None = None
     prefix: str | None = None
     pip_args: str | None = None
+    #: plain http:// for --wheel / --code-server-tarball (else refused, here and by the installer)
+    allow_insecure_http: bool = False
 
 
 def _check_text(name: str, value: str | None) -> None:
@@ -101,6 +104,14 @@ def validate(opts: LifecycleOptions) -> None:
             )
     if opts.prefix and not opts.prefix.startswith("/"):
         raise LifecycleError(f"--prefix {opts.prefix!r} must be an absolute path")
+    for name in ("wheel", "code_server_tarball"):
+        value = getattr(opts, name) or ""
+        if value.lower().startswith("http://") and not opts.allow_insecure_http:
+            raise LifecycleError(
+                f"--{name.replace('_', '-')} {redact_urls(value)!r} is plain http: anyone on the "
+                "network path could replace it. Use https:// or s3://, or pass "
+                "--allow-insecure-http (with --code-server-sha256) on a trusted network"
+            )
     if opts.pip_args:
         try:
             shlex.split(opts.pip_args)
@@ -132,6 +143,7 @@ def render_script(opts: LifecycleOptions) -> str:
         "CS_VERSION": _q(opts.code_server_version),
         "EXTENSIONS": _q(" ".join(opts.extensions)),
         "GALLERY": _q(opts.gallery),
+        "ALLOW_HTTP": _q("1" if opts.allow_insecure_http else ""),
         "PREFIX": _q(opts.prefix or (NI_PREFIX if ni else "")),
         "USER_DATA_DIR": _q(NI_USER_DATA_DIR if ni else ""),
         "PYTHON": _q(opts.python or (f"{NI_ENV}/bin/python" if ni else "")),

@@ -20,6 +20,8 @@ JV_SHA256=${JV_SHA256-@@SHA256@@}
 JV_CS_VERSION=${JV_CS_VERSION-@@CS_VERSION@@}
 JV_EXTENSIONS=${JV_EXTENSIONS-@@EXTENSIONS@@}
 JV_GALLERY=${JV_GALLERY-@@GALLERY@@}
+# 1: plain http:// URLs allowed (install --allow-insecure-http)
+JV_ALLOW_HTTP=${JV_ALLOW_HTTP-@@ALLOW_HTTP@@}
 # code-server install prefix (empty: the installer's default, ~/.local/share/jupyter-vscode)
 JV_PREFIX=${JV_PREFIX-@@PREFIX@@}
 # VS Code settings and extensions (empty: the extension's default, under ~)
@@ -32,6 +34,12 @@ JV_RESTART_CMD=${JV_RESTART_CMD-@@RESTART@@}
 JV_LOG=${JV_LOG-@@LOG@@}
 
 jv_log() { printf '%s jupyter-vscode lifecycle: %s\n' "$(date -u +%FT%TZ)" "$*"; }
+
+# Log filter: URLs lose user info and query (presigned secrets), as in jupyter_vscode/redact.py
+jv_redact() {
+    local u="[A-Za-z][A-Za-z0-9+.-]*://" x="[:space:]'\"<>"
+    sed -u -E -e "s%($u)[^/?#@$x]+@%\\1<redacted>@%g" -e "s%($u[^?$x]*)\\?[^$x]+%\\1?<redacted>%g"
+}
 
 # The Python that runs Jupyter: JV_PYTHON, else the interpreter of this user's running
 # jupyter-lab/jupyter-server, else that of jupyter-lab/jupyter-server on PATH, else the
@@ -86,8 +94,9 @@ jv_user() {
     prefix=${JV_PREFIX:-$("$py" -c 'from jupyter_vscode.paths import default_install_prefix as p
 print(p())')}
     # On-start runs at every start: skip the download when this very install is there.
-    stamp=$prefix/.lifecycle-installed
-    want="$JV_TARBALL|$JV_SHA256|$JV_CS_VERSION|$JV_EXTENSIONS|$JV_GALLERY"
+    stamp=$prefix/.lifecycle-installed # a hash: no presigned URL on disk
+    want=$(printf %s\| "$JV_TARBALL" "$JV_SHA256" "$JV_CS_VERSION" "$JV_EXTENSIONS" "$JV_GALLERY" |
+        sha256sum)
     if [ -x "$prefix/bin/code-server" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         jv_log "code-server is already installed in $prefix"
     else
@@ -96,6 +105,7 @@ print(p())')}
         [ -z "$JV_SHA256" ] || set -- "$@" --sha256 "$JV_SHA256"
         [ -z "$JV_CS_VERSION" ] || set -- "$@" --version "$JV_CS_VERSION"
         [ -z "$JV_GALLERY" ] || set -- "$@" --gallery "$JV_GALLERY"
+        [ -z "$JV_ALLOW_HTTP" ] || set -- "$@" --allow-insecure-http
         [ -z "$JV_EXTENSIONS" ] || set -- "$@" --extensions
         for e in $JV_EXTENSIONS; do set -- "$@" "$(jv_fetch "$e" "$jv_tmp")"; done
         jv_log "jupyter vscode $*"
@@ -104,12 +114,8 @@ print(p())')}
     fi
 
     if [ -n "$JV_PREFIX" ]; then
-        # A prefix other than the default must reach the Jupyter server. Not through an
-        # environment variable: the jupyter-server systemd unit is SageMaker's and differs
-        # between images. Every Jupyter started from this Python reads the config files in
-        # its prefix (merged here: other settings stay), and c.VSCode.code_server is
-        # authoritative (a wrong path is reported, not replaced by another code-server).
-        # Written at every start: the env is re-created.
+        # A non-default prefix reaches Jupyter through its Python's config (merged; no env
+        # var: the systemd unit is SageMaker's), rewritten at every start (the env is new).
         local conf
         conf=$("$py" -c 'import sys; print(sys.prefix)')/etc/jupyter/jupyter_server_config.json
         "$py" -c 'import json, os, sys
@@ -152,11 +158,13 @@ JV_SELF=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
 {
     echo 'set -eu'
     for v in JV_TARGET JV_PACKAGE JV_PIP_ARGS JV_TARBALL JV_SHA256 JV_CS_VERSION JV_EXTENSIONS \
-        JV_GALLERY JV_PREFIX JV_USER_DATA_DIR JV_PYTHON JV_SUDO JV_RESTART_CMD JV_LOG JV_SELF; do
+        JV_GALLERY JV_ALLOW_HTTP JV_PREFIX JV_USER_DATA_DIR JV_PYTHON JV_SUDO JV_RESTART_CMD \
+        JV_LOG JV_SELF; do
         printf '%s=%q\n' "$v" "${!v}"
     done
-    declare -f jv_log jv_find_python jv_fetch jv_user jv_background
-    echo '"jv_$1" </dev/null'
+    declare -f jv_log jv_redact jv_find_python jv_fetch jv_user jv_background
+    echo 'set -o pipefail'
+    echo '"jv_$1" </dev/null 2>&1 | jv_redact'
 } >"$JV_SELF"
 jv_log "installing in the background, log: $JV_LOG" | tee "$JV_LOG"
 nohup bash "$JV_SELF" background >>"$JV_LOG" 2>&1 </dev/null &

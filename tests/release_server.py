@@ -13,6 +13,8 @@ import io
 import json
 import os
 import socket
+import ssl
+import subprocess
 import tarfile
 import threading
 import urllib.parse
@@ -26,6 +28,8 @@ class Route:
     body: bytes | Path
     status: int = 200
     content_type: str = "application/octet-stream"
+    #: answer with this Location header (a redirect, with e.g. status=302)
+    location: str | None = None
     #: send only this many bytes (with the full Content-Length), then close the connection
     truncate: int | None = None
     #: send this many bytes, set ``stalled``, then wait for ``release`` before the rest
@@ -45,8 +49,24 @@ class Route:
                 yield self.body[i : i + (1 << 16)]
 
 
+def self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key; clients trust it through $SSL_CERT_FILE."""
+    cert, key = directory / "loopback-cert.pem", directory / "loopback-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
 class LoopbackServer:
-    def __init__(self) -> None:
+    """``tls=(cert, key)`` serves https instead of http."""
+
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[dict[str, object]] = []
         server = self
@@ -80,6 +100,8 @@ class LoopbackServer:
                     self.end_headers()
                     return
                 self.send_response(route.status)
+                if route.location is not None:
+                    self.send_header("Location", route.location)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(route.size()))
                 self.end_headers()
@@ -108,12 +130,18 @@ class LoopbackServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -130,6 +158,17 @@ class LoopbackServer:
             "versions": {v: {"version": v} for v in versions},
         }
         self.add("/registry/code-server", json.dumps(doc).encode(), content_type="application/json")
+
+    def add_github_release(self, version: str, digests: dict[str, str | None]) -> Route:
+        """GitHub's release API answer for ``v<version>``: one asset per name, with that
+        ``digest`` (``sha256:...``; None: the field is missing, as on older releases)."""
+        assets = [
+            {"name": name, **({"digest": digest} if digest is not None else {})}
+            for name, digest in digests.items()
+        ]
+        doc = {"tag_name": f"v{version}", "assets": assets}
+        path = f"/github/repos/coder/code-server/releases/tags/v{version}"
+        return self.add(path, json.dumps(doc).encode(), content_type="application/json")
 
     def add_release(self, version: str, arch: str, tarball: Path) -> Route:
         return self.add(f"/releases/v{version}/code-server-{version}-linux-{arch}.tar.gz", tarball)

@@ -69,7 +69,7 @@ def install_fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The fake npm, with release tarballs unreachable (a closed port) so `auto` uses npm."""
     calls = install_fake_npm(tmp_path, monkeypatch)
-    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "http://127.0.0.1:1/releases")
+    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "https://127.0.0.1:1/releases")
     return calls
 
 
@@ -112,6 +112,8 @@ def test_fresh_install_layout(fake_npm: Path, prefix: Path) -> None:
     marker = json.loads((version_dir / "jupyter-vscode-install.json").read_text())
     assert marker["version"] == "4.2.0" and marker["method"] == "npm"
     assert marker["node"] == "v24.1.0"
+    # npm checks each tarball against the registry's sha512 integrity; the record says so
+    assert marker["integrity"].startswith("checked by npm") and "sha512" in marker["integrity"]
     assert list((prefix / "staging").iterdir()) == []
     assert result.log is not None and "npm-cli.js" in result.log.read_text()
     assert sorted(os.listdir(prefix / "versions")) == ["4.2.0-npm"]

@@ -26,12 +26,13 @@ from jupyter_vscode.installer import (
     checksums,
     compat,
     install,
+    integrity,
 )
 from jupyter_vscode.installer.download import Progress, sha256_file
 from jupyter_vscode.installer.methods import choose_method
 from jupyter_vscode.installer.standalone import release_arch
 
-from .release_server import LoopbackServer, closed_port, make_release_tarball
+from .release_server import LoopbackServer, closed_port, make_release_tarball, self_signed_cert
 from .test_installer import install_fake_npm
 
 HERE = Path(__file__).parent
@@ -44,6 +45,7 @@ def server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     srv = LoopbackServer()
     monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", srv.url("/releases"))
     monkeypatch.setenv("JUPYTER_VSCODE_NPM_REGISTRY", srv.url("/registry"))
+    monkeypatch.setenv("JUPYTER_VSCODE_GITHUB_API", srv.url("/github"))
     monkeypatch.delenv("FAKE_CS_RECORD", raising=False)
     yield srv
     srv.close()
@@ -71,6 +73,7 @@ def release(server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def opts(prefix: Path, **kwargs: object) -> InstallOptions:
     kwargs.setdefault("method", "standalone")
+    kwargs.setdefault("allow_insecure_http", True)  # the loopback server speaks http
     return InstallOptions(prefix=prefix, **kwargs)  # type: ignore[arg-type]
 
 
@@ -191,6 +194,78 @@ def test_mirror_option_beats_the_environment(
     assert run_installed(prefix) == "4.20.0"
 
 
+# -- plain http ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["from", "mirror", "env-mirror", "registry"])
+def test_plain_http_is_refused_without_the_flag(
+    server: LoopbackServer,
+    release,  # type: ignore[no-untyped-def]
+    prefix: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    via: str,
+) -> None:
+    release("4.20.0")
+    server.add_registry(["4.20.0"])
+    argv = ["install", "--prefix", str(prefix)]
+    if via == "from":
+        argv += ["--from", server.url(f"/releases/v4.20.0/code-server-4.20.0-linux-{ARCH}.tar.gz")]
+    elif via == "mirror":
+        monkeypatch.delenv("JUPYTER_VSCODE_RELEASES_URL")
+        argv += ["--version", "4.20.0", "--mirror", server.url("/releases")]
+    elif via == "env-mirror":
+        argv += ["--version", "4.20.0"]  # auto: the probe of the http releases URL is refused
+    else:
+        argv += ["--method", "standalone"]  # the version list comes from an http registry
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "Refusing to fetch 'http://127.0.0.1:" in err and "--allow-insecure-http" in err
+    assert "Traceback" not in err
+    assert server.requests == [] and not (prefix / "versions").exists()
+    # asked for explicitly, the same install goes through
+    assert cli.main([*argv, "--allow-insecure-http"]) == 0
+    assert run_installed(prefix) == "4.20.0"
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    cert, key = self_signed_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    srv = LoopbackServer(tls=(cert, key))
+    yield srv
+    srv.close()
+
+
+def test_https_to_http_redirect_is_refused(
+    server: LoopbackServer,
+    tls_server: LoopbackServer,
+    release,  # type: ignore[no-untyped-def]
+    prefix: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    release("4.20.0")
+    name = f"code-server-4.20.0-linux-{ARCH}.tar.gz"
+    plain = server.url(f"/releases/v4.20.0/{name}?X-Amz-Signature=s3cr3t")
+    tls_server.add(f"/down/{name}", b"", status=302, location=plain)
+    tls_server.add(f"/same/{name}", b"", status=302, location=tls_server.url(f"/real/{name}"))
+    tls_server.add(f"/real/{name}", server.routes[f"/releases/v4.20.0/{name}"].body)
+
+    argv = ["install", "--from", tls_server.url(f"/down/{name}"), "--prefix", str(prefix)]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"Refusing the redirect from '{tls_server.url(f'/down/{name}')}'" in err
+    assert f"to '{server.url(f'/releases/v4.20.0/{name}')}?<redacted>'" in err
+    assert "s3cr3t" not in err and "Traceback" not in err
+    assert server.requests == [] and not (prefix / "versions").exists()
+
+    # https to https is followed; https to http only with the flag
+    https_only = ["install", "--from", tls_server.url(f"/same/{name}"), "--prefix", str(prefix)]
+    assert cli.main(https_only) == 0 and run_installed(prefix) == "4.20.0"
+    assert cli.main([*argv, "--force", "--allow-insecure-http"]) == 0
+    assert tarball_gets(server) == [f"/releases/v4.20.0/{name}"]
+
+
 # -- verification -------------------------------------------------------------------------------
 
 
@@ -236,6 +311,91 @@ def test_pinned_table_shape() -> None:
     # Both glibc caps are pinned.
     assert ("4.16.1", "amd64") in checksums.RELEASE_SHA256
     assert ("4.108.1", "amd64") in checksums.RELEASE_SHA256
+
+
+def marker_of(prefix: Path, version: str = "4.20.0") -> dict[str, str]:
+    path = prefix / "versions" / f"{version}-standalone" / "jupyter-vscode-install.json"
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def test_default_install_is_checked_against_githubs_digest(
+    server: LoopbackServer,
+    release,  # type: ignore[no-untyped-def]
+    prefix: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server.add_registry(["4.20.0"])  # the newest, and pinned nowhere
+    tarball = release("4.20.0")
+    name = tarball.name
+    server.add_github_release(
+        "4.20.0", {"other.tar.gz": "sha256:" + "1" * 64, name: "sha256:" + sha256_file(tarball)}
+    )
+    assert cli.main(["install", "--prefix", str(prefix), "--allow-insecure-http"]) == 0
+    out = capsys.readouterr()
+    assert "integrity: sha256 digest of the release asset from GitHub's release API" in out.out
+    assert "warning" not in out.err
+    assert marker_of(prefix)["integrity"] == integrity.GITHUB
+    api = [r for r in server.requests if str(r["path"]).startswith("/github/")]
+    assert [r["path"] for r in api] == ["/github/repos/coder/code-server/releases/tags/v4.20.0"]
+    assert "github" in str(api[0]["headers"].get("Accept"))
+
+
+def test_githubs_digest_mismatch_installs_nothing(
+    server: LoopbackServer,
+    release,  # type: ignore[no-untyped-def]
+    prefix: Path,
+) -> None:
+    tarball = release("4.20.0")
+    server.add_github_release("4.20.0", {tarball.name: "sha256:" + "0" * 64})
+    with pytest.raises(InstallError, match=f"but {'0' * 64} was expected"):
+        do_install(prefix, version="4.20.0")
+    assert not (prefix / "versions").exists() and staging_empty(prefix)
+
+
+@pytest.mark.parametrize("api", ["404", "no-digest"])
+def test_unverifiable_install_says_so(
+    server: LoopbackServer,
+    release,  # type: ignore[no-untyped-def]
+    prefix: Path,
+    capsys: pytest.CaptureFixture[str],
+    api: str,
+) -> None:
+    tarball = release("4.20.0")
+    if api == "no-digest":
+        server.add_github_release("4.20.0", {tarball.name: None})
+    argv = ["install", "--version", "4.20.0", "--prefix", str(prefix), "--allow-insecure-http"]
+    assert cli.main([*argv, "-q"]) == 0
+    err = capsys.readouterr().err  # a warning even with -q
+    assert "[jupyter-vscode] warning: code-server 4.20.0 is NOT verified" in err
+    assert sha256_file(tarball) in err and "--sha256 HEX" in err
+    why = "answered HTTP 404" if api == "404" else f"gives no sha256 digest for {tarball.name}"
+    assert why in err
+    recorded = marker_of(prefix)["integrity"]
+    assert (
+        recorded.startswith("not verified: no --sha256 and no pinned sum for 4.20.0")
+        and why in recorded
+    )
+
+
+def test_file_method_checks_the_pinned_sum(
+    tmp_path: Path,
+    prefix: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = make_release_tarball(tmp_path / f"code-server-4.20.0-linux-{ARCH}.tar.gz", "4.20.0")
+    monkeypatch.setitem(checksums.RELEASE_SHA256, ("4.20.0", ARCH), "f" * 64)
+    with pytest.raises(InstallError, match="was expected"):
+        do_install(prefix, method="file", source=str(path))
+    monkeypatch.setitem(checksums.RELEASE_SHA256, ("4.20.0", ARCH), sha256_file(path))
+    do_install(prefix, method="file", source=str(path))
+    assert marker_of(prefix)["integrity"] == integrity.PINNED
+    # with neither a pinned sum nor --sha256, a --from tarball is installed, unverified, saying so
+    monkeypatch.delitem(checksums.RELEASE_SHA256, ("4.20.0", ARCH))
+    capsys.readouterr()
+    do_install(prefix, method="file", source=str(path), force=True)
+    assert marker_of(prefix)["integrity"].startswith("not verified")
+    assert "is NOT verified" in capsys.readouterr().err
 
 
 def test_bad_sha256_option(server: LoopbackServer, prefix: Path) -> None:
@@ -290,7 +450,7 @@ def test_killed_mid_download_keeps_previous_version(
     route.stall = 150_000
 
     cmd = [sys.executable, "-m", "jupyter_vscode.cli", "install", "--method", "standalone"]
-    cmd += ["--version", "4.21.0", "--prefix", str(prefix)]
+    cmd += ["--version", "4.21.0", "--prefix", str(prefix), "--allow-insecure-http"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -446,7 +606,8 @@ def test_auto_uses_standalone_when_the_releases_url_answers(
 ) -> None:
     calls = install_fake_npm(tmp_path, monkeypatch)
     release("4.20.0")
-    assert cli.main(["install", "--version", "4.20.0", "--prefix", str(prefix)]) == 0
+    argv = ["install", "--version", "4.20.0", "--prefix", str(prefix), "--allow-insecure-http"]
+    assert cli.main(argv) == 0
     assert "install method: standalone" in capsys.readouterr().out
     assert (prefix / "versions" / "4.20.0-standalone").is_dir()
     assert calls.read_text() == ""
@@ -460,7 +621,7 @@ def test_auto_falls_back_to_npm_when_github_is_unreachable(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     calls = install_fake_npm(tmp_path, monkeypatch)
-    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", f"http://127.0.0.1:{closed_port()}/r")
+    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", f"https://127.0.0.1:{closed_port()}/r")
     start = time.monotonic()
     assert cli.main(["install", "--prefix", str(prefix)]) == 0
     took = time.monotonic() - start
@@ -506,7 +667,8 @@ def test_file_method_from_a_presigned_url(
     name = f"code-server-4.20.0-linux-{ARCH}.tar.gz"
     server.add(f"/bucket/{name}", path)
     url = server.url(f"/bucket/{name}?X-Amz-Signature=s3cr3t&X-Amz-Expires=300")
-    assert cli.main(["install", "--from", url, "--prefix", str(prefix)]) == 0
+    argv = ["install", "--from", url, "--prefix", str(prefix), "--allow-insecure-http"]
+    assert cli.main(argv) == 0
     out = capsys.readouterr()
     assert run_installed(prefix) == "4.20.0"
     assert server.requests[-1]["url"] == f"/bucket/{name}?X-Amz-Signature=s3cr3t&X-Amz-Expires=300"
@@ -514,6 +676,54 @@ def test_file_method_from_a_presigned_url(
     assert "s3cr3t" not in marker and "s3cr3t" not in out.out + out.err
     assert "s3cr3t" not in "".join(p.read_text() for p in (prefix / "logs").glob("*.log"))
     assert staging_empty(prefix)
+
+
+SECRET = "X-Amz-Signature=s3cr3t&X-Amz-Security-Token=t0ken"
+
+
+def test_presigned_url_secrets_stay_out_of_failures(
+    server: LoopbackServer, tmp_path: Path, prefix: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"code-server-4.20.0-linux-{ARCH}.tar.gz"
+    cut = make_release_tarball(tmp_path / "cut.tar.gz", "4.20.0", ARCH, padding=200_000)
+    server.add(f"/cut/{name}", cut, truncate=50_000)
+    bad = make_release_tarball(
+        tmp_path / "bad.tar.gz", "4.20.0", ARCH, extra=[_member(f"{TOP}/x", tarfile.SYMTYPE, "/")]
+    )
+    server.add(f"/bad/{name}", bad)
+    for where in ("missing", "cut", "bad"):
+        url = server.url(f"/{where}/{name}?{SECRET}")
+        argv = ["install", "--from", url, "--prefix", str(prefix), "--allow-insecure-http"]
+        assert cli.main(argv) == 1
+        err = capsys.readouterr().err
+        assert f"/{where}/{name}?<redacted>" in err and "Traceback" not in err
+        assert "s3cr3t" not in err and "t0ken" not in err
+    logs = "".join(p.read_text() for p in (prefix / "logs").glob("*.log"))
+    assert "s3cr3t" not in logs and "t0ken" not in logs
+    assert staging_empty(prefix)
+
+
+def test_mirror_credentials_stay_out_of_messages(
+    server: LoopbackServer, prefix: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mirror = f"http://jv:s3cr3t@127.0.0.1:{closed_port()}/releases"
+    code = cli.main(
+        ["install", "--method", "standalone", "--version", "4.20.0"]
+        + ["--mirror", mirror, "--prefix", str(prefix), "--allow-insecure-http"]
+    )
+    out = capsys.readouterr()
+    assert code == 1 and "http://<redacted>@127.0.0.1:" in out.out + out.err
+    assert "s3cr3t" not in out.out + out.err
+
+
+def test_reporter_redacts_every_line(capsys: pytest.CaptureFixture[str]) -> None:
+    reporter = Reporter()
+    reporter.info(f"fetching https://b.s3.amazonaws.com/k?{SECRET} now")
+    reporter.error(f"'https://b.s3.amazonaws.com/k?{SECRET}' failed")
+    out = capsys.readouterr()
+    assert out.out == "[jupyter-vscode] fetching https://b.s3.amazonaws.com/k?<redacted> now\n"
+    assert "https://b.s3.amazonaws.com/k?<redacted>' failed" in out.err
+    assert "s3cr3t" not in out.out + out.err
 
 
 def test_file_method_version_from_package_json(

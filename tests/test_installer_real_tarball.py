@@ -90,7 +90,10 @@ def test_install_real_release_tarball_from_url(tmp_path: Path) -> None:
         start = time.monotonic()
         url = server.url(f"/bucket/{tarball.name}?X-Amz-Signature=abc")
         assert (
-            cli.main(["install", "--method", "file", "--from", url, "--prefix", str(prefix), "-q"])
+            cli.main(
+                ["install", "--method", "file", "--from", url, "--prefix", str(prefix), "-q"]
+                + ["--allow-insecure-http"]  # the loopback server speaks http
+            )
             == 0
         )
         took = time.monotonic() - start

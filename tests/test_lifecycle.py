@@ -182,6 +182,8 @@ def test_package_version_pins():
         (["--wheel", "a\r\nb"], "control characters"),
         (["--aws-cli", "--name", "no_underscores"], "--name"),
         (["--pip-args", "'unbalanced"], "--pip-args"),
+        (["--code-server-tarball", "http://h/cs.tgz?X-Amz-Signature=s"], "h/cs.tgz?<redacted>'"),
+        (["--wheel", "HTTP://h/w.whl"], "is plain http"),
     ],
 )
 def test_option_errors_exit_2(capsys, argv, message):
@@ -331,16 +333,26 @@ def need_real_code_server() -> str:
     return REAL_CODE_SERVER
 
 
-@pytest.fixture(scope="session")
-def package_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+_WHEELS: list[Path] = []
+
+
+def build_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This package as a wheel: $JUPYTER_VSCODE_TEST_WHEEL, else built once per session."""
     given = os.environ.get("JUPYTER_VSCODE_TEST_WHEEL")
     if given:
         return Path(given)
+    if not _WHEELS:
+        out = tmp_path_factory.mktemp("wheel")
+        cmd = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(out)]
+        subprocess.run(cmd, check=True, timeout=600)
+        _WHEELS.append(next(out.glob("jupyter_vscode-*.whl")))
+    return _WHEELS[0]
+
+
+@pytest.fixture(scope="session")
+def package_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     need_real_code_server()  # don't spend a minute building for a test that would skip
-    out = tmp_path_factory.mktemp("wheel")
-    cmd = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(out)]
-    subprocess.run(cmd, check=True, timeout=600)
-    return next(out.glob("jupyter_vscode-*.whl"))
+    return build_wheel(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -465,6 +477,10 @@ def write_stub(path: Path, body: str) -> None:
 
 @pytest.fixture
 def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
+    return make_sandbox(tmp_path)
+
+
+def make_sandbox(tmp_path: Path) -> Sandbox:
     home = tmp_path / "home"
     home.mkdir()
     venv = tmp_path / "venv"
@@ -616,6 +632,7 @@ def test_studio_script_runs(sandbox, capsys, serve, real_tarball, package_wheel)
         wheel,
         "--code-server-tarball",
         serve(real_tarball),
+        "--allow-insecure-http",  # the loopback server speaks http
         "--python",
         str(sandbox.python),
         "-o",
@@ -717,3 +734,54 @@ def test_studio_finds_jupyters_python(tmp_path):
     # a given Python is used as is; one that cannot import jupyter_server is an error
     assert find_python(script, tmp_path, sys.executable).stdout.strip() == sys.executable
     assert find_python(script, tmp_path, "/usr/bin/false").returncode == 1
+
+
+PRESIGNED = (
+    "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAJVTESTKEY%2F20261201%2Fus-east-1"
+    "&X-Amz-Security-Token=IQoJb3JpZ2luX2VjSECRETTOKEN%2B%2F&X-Amz-Signature=5ec2e7519a7e5"
+)
+
+
+@pytest.mark.timeout(600)
+def test_presigned_url_secrets_stay_out_of_the_log(capsys, tmp_path, serve, tmp_path_factory):
+    """pip's "Downloading <URL>", the installer's lines and the script's own `jupyter vscode
+    install ... --from <URL>` all show the URLs without their query string."""
+    from jupyter_vscode.installer.standalone import release_arch
+
+    from .release_server import make_release_tarball
+
+    sandbox = make_sandbox(tmp_path)
+    wheel = build_wheel(tmp_path_factory)
+    arch = release_arch()
+    tarball = make_release_tarball(
+        tmp_path / "dist" / f"code-server-4.20.0-linux-{arch}.tar.gz", "4.20.0", arch
+    )
+    wheel_url = serve(wheel).split("?")[0] + "?" + PRESIGNED
+    tarball_url = serve(tarball).split("?")[0] + "?" + PRESIGNED
+    script = tmp_path / "on-jupyter-server-start.sh"
+    code, _, err = generate(
+        capsys,
+        "--target",
+        "studio",
+        "--wheel",
+        wheel_url,
+        "--code-server-tarball",
+        tarball_url,
+        "--allow-insecure-http",
+        "--python",
+        str(sandbox.python),
+        "-o",
+        str(script),
+    )
+    assert code == 0, err
+    log = sandbox.home / ".jupyter-vscode-lifecycle.log"
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+
+    prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
+    assert (prefix / "versions" / "4.20.0-standalone" / "bin" / "code-server").is_file(), text
+    assert f"{tarball_url.split('?')[0]}?<redacted>" in text  # the install command line
+    assert f"{wheel_url.split('?')[0]}?<redacted>" in text  # pip's own output
+    written = [log, *(p for p in prefix.rglob("*") if p.is_file() and p.stat().st_size < 1 << 20)]
+    for secret in ("5ec2e7519a7e5", "SECRETTOKEN", "ASIAJVTESTKEY"):
+        for path in written:
+            assert secret not in path.read_text(errors="replace"), (secret, path)

@@ -60,6 +60,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         ),
     )
     inst.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help=(
+            "allow plain http:// for --from, --mirror, the version list and redirects (refused "
+            "by default: anyone on the network path could swap the file; add --sha256)"
+        ),
+    )
+    inst.add_argument(
         "--sha256",
         metavar="HEX",
         help="expected sha256 of the tarball (default: checked when the release is pinned)",
@@ -123,6 +131,7 @@ def _install(args: argparse.Namespace) -> int:
         source=args.source,
         mirror=args.mirror,
         sha256=args.sha256,
+        allow_insecure_http=args.allow_insecure_http,
     )
     try:
         if args.source and method != "file":

@@ -62,6 +62,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     cs.add_argument("--gallery", metavar="URL", help="extension gallery (e.g. Open VSX's)")
     cs.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow plain http:// for --wheel and --code-server-tarball (refused by default: "
+        "anyone on the network path could replace them; add --code-server-sha256)",
+    )
+    cs.add_argument(
         "--prefix",
         metavar="DIR",
         help="install prefix (default: Studio: ~/.local/share/jupyter-vscode; notebook "
@@ -117,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
                 python=args.python,
                 prefix=args.prefix,
                 pip_args=args.pip_args,
+                allow_insecure_http=args.allow_insecure_http,
             )
         )
         content = encode(script)  # checks the size limit for every output form

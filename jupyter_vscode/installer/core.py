@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import compat, errors
+from . import compat, errors, integrity
 from .layout import InstalledVersion, Layout, version_dir_name, write_marker
 from .lock import InstallLock
 from .methods import AUTO, METHODS, BuildContext, Method, Release, choose_method, kinds_for
@@ -47,6 +47,8 @@ class InstallOptions:
     glibc: str | None = None
     #: seconds between download progress lines when stderr is not a terminal.
     progress_interval: float = 5.0
+    #: follow plain http:// URLs (--from, --mirror, the version list, redirects); else refused.
+    allow_insecure_http: bool = False
 
 
 @dataclass
@@ -95,7 +97,10 @@ def install(
             present = _installed(layout, hint, kinds) if hint else None
             if present is None or options.force:
                 method_name = choose_method(
-                    options.method, available=methods, mirror=options.mirror
+                    options.method,
+                    available=methods,
+                    mirror=options.mirror,
+                    allow_http=options.allow_insecure_http,
                 )
                 if options.method == AUTO:
                     why = "" if method_name == "standalone" else " (no release tarball reachable)"
@@ -174,6 +179,7 @@ def _build(
     stage = layout.new_staging_dir(version_dir_name(release.version, kind))
     try:
         extra = method.build(stage, release, BuildContext(log, reporter))
+        integrity.report(reporter, release.version, extra)
         if method_name != kind:
             extra = {**extra, "install_method": method_name}
         write_marker(

@@ -14,11 +14,13 @@ import socket
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import TextIO
 
 from .._version import __version__
+from ..redact import redact_urls
 from . import errors
 from .report import Reporter
 
@@ -46,21 +48,55 @@ def npm_registry_url() -> str:
     ).rstrip("/")
 
 
-def _request(
-    url: str, method: str = "GET", headers: dict[str, str] | None = None
-) -> urllib.request.Request:
-    """A request for an http(s) URL only (never file: or others)."""
-    if not url.lower().startswith(("http://", "https://")):
-        raise ValueError(f"not an http(s) URL: {url}")
-    return urllib.request.Request(  # noqa: S310 - scheme checked above
+def check_scheme(url: str, allow_http: bool) -> None:
+    """Raise InstallError for a plain ``http://`` URL unless ``allow_http``; ValueError for
+    anything but http(s) (never file: or others)."""
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme == "http" and not allow_http:
+        raise errors.insecure_http(redact_urls(url))
+    if scheme not in ("http", "https"):
+        raise ValueError(f"not an http(s) URL: {redact_urls(url)}")
+
+
+class _RedirectPolicy(urllib.request.HTTPRedirectHandler):
+    """Follows redirects to https only (and to http with ``allow_http``): an https download
+    never silently continues over plain http."""
+
+    def __init__(self, allow_http: bool) -> None:
+        self.allow_http = allow_http
+
+    def redirect_request(  # type: ignore[no-untyped-def]
+        self, req, fp, code, msg, headers, newurl
+    ):
+        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
+        if scheme != "https" and not (scheme == "http" and self.allow_http):
+            fp.close()
+            raise errors.insecure_redirect(redact_urls(req.full_url), redact_urls(newurl))
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _open(
+    url: str,
+    *,
+    allow_http: bool,
+    timeout: float,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+) -> http.client.HTTPResponse:
+    """Open an http(s) URL under the scheme policy above (proxies from the environment)."""
+    check_scheme(url, allow_http)
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url, method=method, headers={"User-Agent": USER_AGENT, **(headers or {})}
     )
+    opener = urllib.request.build_opener(_RedirectPolicy(allow_http))
+    return opener.open(request, timeout=timeout)  # type: ignore[no-any-return]
 
 
-def reachable(url: str, timeout: float = 5.0) -> bool:
-    """Whether a server answers at ``url`` (any HTTP status counts) within ``timeout``."""
+def reachable(url: str, timeout: float = 5.0, *, allow_http: bool = False) -> bool:
+    """Whether a server answers at ``url`` (any HTTP status counts) within ``timeout``.
+    A plain http URL without ``allow_http`` raises InstallError: it is not to be used."""
     try:
-        with urllib.request.urlopen(_request(url, "HEAD"), timeout=timeout):  # noqa: S310
+        with _open(url, allow_http=allow_http, timeout=timeout, method="HEAD"):
             return True
     except urllib.error.HTTPError:
         return True
@@ -68,24 +104,33 @@ def reachable(url: str, timeout: float = 5.0) -> bool:
         return False
 
 
-def fetch_json(url: str, *, accept: str = "application/json", timeout: float = 30.0) -> object:
-    request = _request(url, headers={"Accept": accept})
-    with urllib.request.urlopen(request, timeout=timeout) as r:  # noqa: S310
+def fetch_json(
+    url: str, *, accept: str = "application/json", timeout: float = 30.0, allow_http: bool = False
+) -> object:
+    with _open(url, allow_http=allow_http, timeout=timeout, headers={"Accept": accept}) as r:
         return json.loads(r.read())
 
 
-def registry_versions(timeout: float = 30.0) -> tuple[list[str], str | None]:
+def registry_versions(
+    timeout: float = 30.0, *, allow_http: bool = False
+) -> tuple[list[str], str | None]:
     """code-server's published versions and its ``latest`` tag, from the npm registry's
     abbreviated metadata (one ~150 kB request; no npm needed)."""
     url = f"{npm_registry_url()}/code-server"
+    shown = redact_urls(url)
     try:
-        doc = fetch_json(url, accept="application/vnd.npm.install-v1+json", timeout=timeout)
+        doc = fetch_json(
+            url,
+            accept="application/vnd.npm.install-v1+json",
+            timeout=timeout,
+            allow_http=allow_http,
+        )
     except urllib.error.HTTPError as exc:
-        raise errors.newest_unknown(f"{url}: HTTP {exc.code}") from None
+        raise errors.newest_unknown(f"{shown}: HTTP {exc.code}") from None
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise errors.newest_unknown(f"{url}: {_reason(exc)}") from None
+        raise errors.newest_unknown(f"{shown}: {describe_error(exc)}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("versions"), dict):
-        raise errors.newest_unknown(f"{url}: unexpected answer")
+        raise errors.newest_unknown(f"{shown}: unexpected answer")
     tags = doc.get("dist-tags")
     latest = tags.get("latest") if isinstance(tags, dict) else None
     return list(doc["versions"]), str(latest) if latest else None
@@ -162,22 +207,22 @@ def download(
     progress_interval: float = 5.0,
     tty: bool | None = None,
     version: str = "",
-    display: str | None = None,
+    allow_http: bool = False,
 ) -> str:
     """Stream ``url`` into ``dest``; return the sha256 of what was written.
 
     A short body (fewer bytes than Content-Length, or the connection cut) raises InstallError
-    and removes ``dest``, so a rerun simply starts over.
+    and removes ``dest``, so a rerun simply starts over. Messages show ``url`` redacted.
     """
-    shown = display or url
+    shown = redact_urls(url)
     try:
-        response = urllib.request.urlopen(_request(url), timeout=timeout)  # noqa: S310
+        response = _open(url, allow_http=allow_http, timeout=timeout)
     except urllib.error.HTTPError as exc:
         if exc.code == 404 and version:
             raise errors.release_not_found(shown, version) from None
         raise errors.download_failed(shown, f"HTTP {exc.code} {exc.reason}") from None
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise errors.download_failed(shown, _reason(exc)) from None
+        raise errors.download_failed(shown, describe_error(exc)) from None
 
     digest = hashlib.sha256()
     length = response.headers.get("Content-Length")
@@ -191,7 +236,9 @@ def download(
                 except (OSError, http.client.HTTPException) as exc:
                     if isinstance(exc, http.client.IncompleteRead) and total is not None:
                         raise errors.download_truncated(shown, progress.done, total) from None
-                    raise errors.download_failed(shown, f"interrupted: {_reason(exc)}") from None
+                    raise errors.download_failed(
+                        shown, f"interrupted: {describe_error(exc)}"
+                    ) from None
                 if not chunk:
                     break
                 out.write(chunk)
@@ -214,7 +261,8 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _reason(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """A short reason for a network error (``timed out``, ``Connection refused``)."""
     if isinstance(exc, urllib.error.URLError):
         if not isinstance(exc.reason, BaseException):
             return str(exc.reason)

@@ -245,3 +245,26 @@ def extensions_failed(detail: str, log: Path | None) -> InstallError:
     return InstallError(
         f"Installing VS Code extensions failed ({detail}); code-server itself is installed.{where}"
     )
+
+
+# -- transport security -------------------------------------------------------------------------
+
+INSECURE_HINT = (
+    "pass --allow-insecure-http to use it anyway (a trusted internal network), preferably with "
+    "--sha256 HEX so the file is still checked"
+)
+
+
+def insecure_http(url: str) -> InstallError:
+    return InstallError(
+        f"Refusing to fetch {url!r} over plain http: anyone on the network path could replace "
+        f"what gets installed. Use its https:// URL, or {INSECURE_HINT}; {UNTOUCHED}."
+    )
+
+
+def insecure_redirect(url: str, target: str) -> InstallError:
+    return InstallError(
+        f"Refusing the redirect from {url!r} to {target!r}: it leaves https, and over plain "
+        "http anyone on the network path could replace the download. Fix the server or the "
+        f"URL, or {INSECURE_HINT}; {UNTOUCHED}."
+    )

@@ -99,9 +99,11 @@ def choose_method(
     available: Container[str] | None = None,
     mirror: str | None = None,
     probe: Callable[[str], bool] | None = None,
+    allow_http: bool = False,
 ) -> str:
     """Resolve ``auto`` to a concrete method name: ``standalone`` if this platform has release
-    tarballs and the releases URL answers within PROBE_TIMEOUT, else ``npm``."""
+    tarballs and the releases URL answers within PROBE_TIMEOUT, else ``npm``. A plain http
+    releases URL without ``allow_http`` is refused (InstallError), not skipped."""
     available = METHODS if available is None else available
     if requested != AUTO:
         if requested not in available:
@@ -117,5 +119,5 @@ def choose_method(
         release_arch()
     except InstallError:
         return "npm"
-    check = probe or (lambda url: reachable(url, timeout=PROBE_TIMEOUT))
+    check = probe or (lambda url: reachable(url, timeout=PROBE_TIMEOUT, allow_http=allow_http))
     return "standalone" if check(releases_url(mirror)) else "npm"

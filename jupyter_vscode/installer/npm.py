@@ -29,6 +29,7 @@ from pathlib import Path
 
 from . import allowscripts, errors
 from .buildtools import find_toolchain, has_gssapi
+from .integrity import NPM as NPM_INTEGRITY
 from .methods import BuildContext, Release
 from .platforms import node_package
 from .procrun import run_captured, run_logged
@@ -220,6 +221,7 @@ class NpmMethod:
             "node": node_version,
             "node_package": node_pkg,
             "kerberos": "enabled" if kerberos else "disabled",
+            "integrity": NPM_INTEGRITY,
         }
 
     # -- registry ------------------------------------------------------------------------------

@@ -11,9 +11,10 @@ package), ``lib/node`` (the Node.js it needs), ``out/``, ``lib/vscode/``, ``node
 * ``file`` takes it from ``--from``: a local path or an http(s) URL (e.g. an S3 presigned URL,
   for networks without GitHub). The version comes from the file name, else its package.json.
 
-The tarball is downloaded into the staging dir, checked (sha256 from ``--sha256`` or the pinned
-table in checksums.py), extracted with tarball.safe_extract, and the release directory's
-contents become the staging dir; core then verifies and renames it into ``versions/``.
+The tarball is downloaded into the staging dir, checked (integrity.py: ``--sha256``, the pinned
+table in checksums.py, or for ``standalone`` GitHub's release asset digest), extracted with
+tarball.safe_extract, and the release directory's contents become the staging dir; core then
+verifies and renames it into ``versions/``.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from ..redact import redact_urls
 from . import errors
-from .checksums import known_sha256
 from .compat import newest_at_most
 from .download import download, registry_versions, releases_url, sha256_file
+from .integrity import Expected, expected_sha256
 from .methods import BuildContext, Release
 from .report import Reporter
 from .tarball import RELEASE_NAME, read_version, safe_extract
@@ -52,15 +54,6 @@ def tarball_name(version: str, arch: str) -> str:
     return f"code-server-{version}-linux-{arch}.tar.gz"
 
 
-def display_url(url: str) -> str:
-    """``url`` without its query string: a presigned URL's signature stays out of messages,
-    logs and the install marker."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.query:
-        return urllib.parse.urlunsplit(parts._replace(query="", fragment="")) + "?…"
-    return url
-
-
 class _TarballMethod:
     kind = KIND
 
@@ -69,6 +62,7 @@ class _TarballMethod:
         self.mirror: str | None = None
         self.source: str | None = None
         self.staging: Path | None = None
+        self.allow_http = False
         self.reporter = Reporter(quiet=True)
         self.progress_interval = 5.0
 
@@ -81,6 +75,7 @@ class _TarballMethod:
             raise errors.InstallError(f"--sha256 {sha!r} is not 64 hexadecimal digits.")
         self.mirror = getattr(options, "mirror", None)
         self.source = getattr(options, "source", None)
+        self.allow_http = bool(getattr(options, "allow_insecure_http", False))
         self.staging = staging
         self.reporter = reporter
         self.progress_interval = getattr(options, "progress_interval", 5.0)
@@ -91,14 +86,14 @@ class _TarballMethod:
     def _fetch(self, url: str, directory: Path, name: str, version: str = "") -> tuple[Path, str]:
         directory.mkdir(parents=True, exist_ok=True)
         dest = directory / name
-        self.reporter.info(f"downloading {display_url(url)}")
+        self.reporter.info(f"downloading {redact_urls(url)}")
         digest = download(
             url,
             dest,
             self.reporter,
             progress_interval=self.progress_interval,
             version=version,
-            display=display_url(url),
+            allow_http=self.allow_http,
         )
         return dest, digest
 
@@ -108,19 +103,15 @@ class _TarballMethod:
         archive: Path,
         source: str,
         version: str,
-        expected: str | None,
+        expected: Expected,
         digest: str | None,
         ctx: BuildContext,
     ) -> dict[str, str]:
         if digest is None:
             digest = sha256_file(archive)
-        _log(ctx, f"{source}: sha256 {digest}")
-        if expected is not None:
-            if digest != expected:
-                raise errors.checksum_mismatch(source, expected, digest)
-            ctx.reporter.info("sha256 checked")
-        else:
-            ctx.reporter.info(f"sha256 {digest} (no known sum for this release; not checked)")
+        _log(ctx, f"{source}: sha256 {digest} ({expected.how})")
+        if expected.sha256 is not None and digest != expected.sha256:
+            raise errors.checksum_mismatch(source, expected.sha256, digest)
 
         ctx.reporter.info("extracting")
         extract = stage / ".extract"
@@ -134,7 +125,12 @@ class _TarballMethod:
         for entry in top.iterdir():
             os.replace(entry, stage / entry.name)
         shutil.rmtree(extract)
-        return {"source": source, "sha256": digest, "arch": release_arch()}
+        return {
+            "source": source,
+            "sha256": digest,
+            "arch": release_arch(),
+            "integrity": expected.how,
+        }
 
 
 class StandaloneMethod(_TarballMethod):
@@ -148,7 +144,7 @@ class StandaloneMethod(_TarballMethod):
                     f"--version {requested!r} is not a code-server version like 4.108.1."
                 )
             return Release(requested)
-        versions, latest = registry_versions()
+        versions, latest = registry_versions(allow_http=self.allow_http)
         newest = latest or newest_at_most(versions, None)
         if not newest:
             raise errors.newest_unknown("the registry lists no versions")
@@ -156,7 +152,7 @@ class StandaloneMethod(_TarballMethod):
 
     def resolve_at_most(self, cap: str) -> Release:
         """The newest release not newer than ``cap`` (the host's glibc allows no newer)."""
-        versions, _latest = registry_versions()
+        versions, _latest = registry_versions(allow_http=self.allow_http)
         newest = newest_at_most(versions, cap)
         if not newest:
             raise errors.newest_unknown(f"no release up to {cap} listed")
@@ -166,7 +162,9 @@ class StandaloneMethod(_TarballMethod):
         arch = release_arch()
         name = tarball_name(release.version, arch)
         url = f"{releases_url(self.mirror)}/v{release.version}/{name}"
-        expected = self.sha256 or known_sha256(release.version, arch)
+        expected = expected_sha256(
+            release.version, arch, name, self.sha256, github=True, allow_http=self.allow_http
+        )
         archive, digest = self._fetch(url, stage / ".download", name, release.version)
         try:
             return self._install(stage, archive, url, release.version, expected, digest, ctx)
@@ -201,21 +199,26 @@ class FileMethod(_TarballMethod):
             version, arch = match.group(1), match.group(2)
             if arch != release_arch():
                 raise errors.not_a_release_tarball(
-                    display_url(source),
+                    redact_urls(source),
                     f"it is for linux-{arch}, this host is linux-{release_arch()}",
                 )
         else:
-            version = read_version(self._local_archive(), display_url(source))
+            version = read_version(self._local_archive(), redact_urls(source))
         if requested and requested != version:
-            raise errors.file_version_mismatch(display_url(source), version, requested)
+            raise errors.file_version_mismatch(redact_urls(source), version, requested)
         return Release(version)
 
     def build(self, stage: Path, release: Release, ctx: BuildContext) -> dict[str, str]:
-        source = display_url(self.source or "")
+        source = redact_urls(self.source or "")
+        arch = release_arch()
+        name = tarball_name(release.version, arch)
+        expected = expected_sha256(
+            release.version, arch, name, self.sha256, github=False, allow_http=self.allow_http
+        )
         try:
             archive = self._local_archive()
             return self._install(
-                stage, archive, source, release.version, self.sha256, self._digest, ctx
+                stage, archive, source, release.version, expected, self._digest, ctx
             )
         finally:
             self.close()
@@ -242,7 +245,7 @@ class FileMethod(_TarballMethod):
             self._archive = Path(source).expanduser()
         else:
             raise errors.source_missing(
-                display_url(source),
+                redact_urls(source),
                 f"unsupported scheme {scheme}: use a path or an http(s) "
                 "URL (for S3, a presigned https URL)",
             )
