@@ -19,7 +19,7 @@ from tornado.iostream import StreamClosedError
 from yarl import URL
 
 from . import backend as http_backend
-from . import pages, wsrelay
+from . import framing, pages, wsrelay
 from .activity import HEADER_SIZE, SCAN_BYTES, is_user_activity
 from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, State, Supervisor
@@ -198,6 +198,21 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
     def get_client_uri(self, protocol: str, host: str, port: int, proxied_path: str) -> str:
         return strip_token_query(super().get_client_uri(protocol, host, port, proxied_path))
 
+    # -- what reaches the browser -----------------------------------------------------------
+
+    def _frame_like_jupyter(self) -> None:
+        """Jupyter's framing policy and the admin's headers on a proxied response (whose
+        headers are code-server's): see framing.py."""
+        upstream = self._headers.get_list(framing.CSP)
+        self.clear_header(framing.CSP)
+        for policy in framing.merge_csp(upstream, self.content_security_policy):
+            self.add_header(framing.CSP, policy)
+        for name, value in framing.admin_headers(self.settings).items():
+            try:
+                self.set_header(name, value)
+            except ValueError:
+                pass  # a value tornado refuses: Jupyter logs it on each of its own pages
+
     # -- requests ---------------------------------------------------------------------------
 
     def _api_url(self) -> str:
@@ -337,6 +352,7 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
                 if rewrite and name.lower() == "location" and 300 <= resp.status < 400:
                     value = rewrite(value, "localhost", port, path)
                 self.add_header(name, value)
+            self._frame_like_jupyter()
             length = resp.headers.get("Content-Length")
             if method == "HEAD" or resp.status in (204, 304) or resp.status < 200:
                 if length is not None and method == "HEAD":
