@@ -19,7 +19,7 @@ from tornado.iostream import StreamClosedError
 from yarl import URL
 
 from . import backend as http_backend
-from . import framing, pages, wsrelay
+from . import credentials, framing, pages, wsrelay
 from .activity import HEADER_SIZE, SCAN_BYTES, is_user_activity
 from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, State, Supervisor
@@ -46,15 +46,6 @@ def filter_cookie_header(value: str, extra_names: set[str]) -> str:
             continue
         kept.append(item)
     return "; ".join(kept)
-
-
-def strip_token_query(uri: str) -> str:
-    """Remove ``token=`` parameters (Jupyter's credential) from a URI's query string."""
-    if "?" not in uri:
-        return uri
-    base, query = uri.split("?", 1)
-    kept = [p for p in query.split("&") if p and not p.startswith("token=")]
-    return base + ("?" + "&".join(kept) if kept else "")
 
 
 class VSCodeProxyHandler(NamedLocalProxyHandler):
@@ -193,10 +184,27 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             del headers["Cookie"]
             if cookies:
                 headers["Cookie"] = cookies
+        if "Referer" in headers:  # a page opened with ?token= names it in every request
+            referers = headers.get_list("Referer")
+            del headers["Referer"]
+            for referer in referers:
+                headers.add("Referer", credentials.strip_token_url(referer))
         return headers
 
     def get_client_uri(self, protocol: str, host: str, port: int, proxied_path: str) -> str:
-        return strip_token_query(super().get_client_uri(protocol, host, port, proxied_path))
+        uri = super().get_client_uri(protocol, host, port, proxied_path)
+        query = self.request.query  # jupyter-server-proxy appends it as it came
+        if query and uri.endswith("?" + query):
+            kept = credentials.strip_token_query(query)
+            uri = uri[: -len(query) - 1] + ("?" + kept if kept else "")
+        return uri
+
+    def _proxied_body(self) -> bytes | None:
+        """The request body, without a ``token`` form field."""
+        body = self.request.body
+        if not body:
+            return None
+        return credentials.strip_token_body(body, self.request.headers.get("Content-Type", ""))
 
     # -- what reaches the browser -----------------------------------------------------------
 
@@ -330,7 +338,7 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         for name in ("X-Forwarded-Context", "X-ProxyContextPath", "X-Forwarded-Prefix"):
             headers[name] = context
         method = self.request.method or "GET"
-        body = self.request.body or None
+        body = self._proxied_body()
         session = sup.http.session(socket_path, port, sup.pid)
         for attempt in (1, 2):
             try:
