@@ -16,6 +16,10 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 TOKEN_ARGUMENT = "token"  # noqa: S105 - the name Jupyter reads its token from
 
+#: Jupyter's and JupyterHub's tokens in the Jupyter server's environment (JPY_API_TOKEN is
+#: JupyterHub's older name for JUPYTERHUB_API_TOKEN).
+CREDENTIAL_ENV = ("JUPYTER_TOKEN", "JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
+
 FORM_URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 
@@ -105,3 +109,8 @@ def strip_token_body(body: bytes, content_type: str) -> bytes:
         if boundary is not None:
             return _strip_multipart(body, boundary)
     return body
+
+
+def without_credentials(env: dict[str, str]) -> dict[str, str]:
+    """A copy of ``env`` without Jupyter's tokens."""
+    return {k: v for k, v in env.items() if k not in CREDENTIAL_ENV}

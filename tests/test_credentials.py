@@ -18,6 +18,8 @@ from tornado.websocket import websocket_connect
 
 from jupyter_vscode.credentials import strip_token_body, strip_token_query, strip_token_url
 
+from .test_supervision import records
+
 
 def received(tmp_path: Path) -> list[dict]:
     path = tmp_path / "stub-requests.jsonl"
@@ -120,6 +122,26 @@ async def test_websocket_handshake_carries_no_credentials(
     seen = [r for r in received(tmp_path) if r["path"].startswith("/ws")][-1]
     assert seen["path"] == "/ws?keep=1"
     assert token not in json.dumps(seen)
+
+
+CREDENTIALS = {"JUPYTER_TOKEN": "t1", "JUPYTERHUB_API_TOKEN": "t2", "JPY_API_TOKEN": "t3"}
+
+
+async def test_credentials_are_not_in_code_servers_environment(jp_fetch, tmp_path, monkeypatch):
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    assert (await jp_fetch("vscode", "echo")).code == 200
+    env = records(tmp_path)[0]["env"]
+    assert {name: env[name] for name in CREDENTIALS} == dict.fromkeys(CREDENTIALS)
+
+
+@pytest.mark.vscode(pass_jupyter_credentials=True)
+async def test_credentials_can_be_passed_on(jp_fetch, tmp_path, monkeypatch):
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    assert (await jp_fetch("vscode", "echo")).code == 200
+    env = records(tmp_path)[0]["env"]
+    assert {name: env[name] for name in CREDENTIALS} == CREDENTIALS
 
 
 @pytest.mark.parametrize(
