@@ -13,7 +13,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tornado.httpclient import HTTPRequest
+from tornado.httputil import parse_qs_bytes
 from tornado.websocket import websocket_connect
 
 from jupyter_vscode.credentials import strip_token_body, strip_token_query, strip_token_url
@@ -158,3 +161,22 @@ def test_urls_and_bodies_without_token_are_unchanged():
     assert strip_token_body(body, "multipart/form-data; boundary=B") == body
     assert strip_token_body(b"token=1", "application/json") == b"token=1"
     assert strip_token_body(b"token=1", "multipart/form-data") == b"token=1"  # no boundary
+
+
+PIECES = st.lists(
+    st.sampled_from(["token=t", "%74oken=t", "tok%65n", "TOKEN=x", "+token=x", "token%3D=x"])
+    | st.text(alphabet="atokn%=+&;2046567BE", max_size=12),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(PIECES)
+def test_stripped_query_has_no_argument_jupyter_reads_as_token(pieces):
+    """Decoded as tornado decodes arguments for Jupyter: no ``token`` is left, and every other
+    piece is kept, unchanged and in order."""
+    query = "&".join(pieces)
+    stripped = strip_token_query(query)
+    assert "token" not in parse_qs_bytes(stripped, keep_blank_values=True)
+    others = [p for p in query.split("&") if "token" not in parse_qs_bytes(p, True)]
+    assert stripped == "&".join(others)
