@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from .config import VSCode
+from .credentials import without_credentials
 from .proctree import kill_orphaned_group
 
 RUN_DIR_PREFIX = "jupyter-vscode-"
@@ -132,8 +133,10 @@ def cleanup_run_dir(spec: LaunchSpec) -> None:
     shutil.rmtree(spec.run_dir, ignore_errors=True)
 
 
-def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
+def child_env(base: dict[str, str] | None = None, pass_credentials: bool = False) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
+    if not pass_credentials:  # its terminals and extensions would inherit them
+        env = without_credentials(env)
     for name in SCRUBBED_ENV:
         env.pop(name, None)
     if not env.get(COMPILE_CACHE_ENV):
@@ -192,7 +195,7 @@ def build_launch(config: VSCode, executable: str, root_dir: str) -> LaunchSpec:
     cwd = folder if os.path.isdir(folder) else os.path.expanduser("~")
     return LaunchSpec(
         argv=argv,
-        env=child_env(),
+        env=child_env(pass_credentials=config.pass_jupyter_credentials),
         cwd=cwd,
         run_dir=run_dir,
         socket_path=socket_path,

@@ -150,6 +150,13 @@ class VSCode(Configurable):
         Default: $JUPYTER_VSCODE_PRESTART, else False (start on the first request).""",
     ).tag(config=True)
 
+    pass_jupyter_credentials = Bool(
+        help="""Leave Jupyter's and JupyterHub's tokens (JUPYTER_TOKEN, JUPYTERHUB_API_TOKEN,
+        JPY_API_TOKEN) in code-server's environment, so that its terminals and extensions can
+        use them (as Jupyter's own terminals can). Default:
+        $JUPYTER_VSCODE_PASS_JUPYTER_CREDENTIALS, else False (removed).""",
+    ).tag(config=True)
+
     log_dir = Unicode(
         help="""Directory for code-server's log (rotating, one file per Jupyter server).
         Default: $JUPYTER_VSCODE_LOG_DIR, else <Jupyter runtime dir>/jupyter-vscode.""",
@@ -262,6 +269,10 @@ class VSCode(Configurable):
     @default("prestart")
     def _default_prestart(self) -> bool:
         return bool(self._from_env("prestart", "PRESTART", False))
+
+    @default("pass_jupyter_credentials")
+    def _default_pass_jupyter_credentials(self) -> bool:
+        return bool(self._from_env("pass_jupyter_credentials", "PASS_JUPYTER_CREDENTIALS", False))
 
     @default("log_dir")
     def _default_log_dir(self) -> str:

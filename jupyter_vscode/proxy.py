@@ -19,7 +19,7 @@ from tornado.iostream import StreamClosedError
 from yarl import URL
 
 from . import backend as http_backend
-from . import pages, wsrelay
+from . import credentials, framing, pages, wsrelay
 from .activity import HEADER_SIZE, SCAN_BYTES, is_user_activity
 from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, State, Supervisor
@@ -46,15 +46,6 @@ def filter_cookie_header(value: str, extra_names: set[str]) -> str:
             continue
         kept.append(item)
     return "; ".join(kept)
-
-
-def strip_token_query(uri: str) -> str:
-    """Remove ``token=`` parameters (Jupyter's credential) from a URI's query string."""
-    if "?" not in uri:
-        return uri
-    base, query = uri.split("?", 1)
-    kept = [p for p in query.split("&") if p and not p.startswith("token=")]
-    return base + ("?" + "&".join(kept) if kept else "")
 
 
 def wants_page(request: httputil.HTTPServerRequest) -> bool:
@@ -216,10 +207,42 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             del headers["Cookie"]
             if cookies:
                 headers["Cookie"] = cookies
+        if "Referer" in headers:  # a page opened with ?token= names it in every request
+            referers = headers.get_list("Referer")
+            del headers["Referer"]
+            for referer in referers:
+                headers.add("Referer", credentials.strip_token_url(referer))
         return headers
 
     def get_client_uri(self, protocol: str, host: str, port: int, proxied_path: str) -> str:
-        return strip_token_query(super().get_client_uri(protocol, host, port, proxied_path))
+        uri = super().get_client_uri(protocol, host, port, proxied_path)
+        query = self.request.query  # jupyter-server-proxy appends it as it came
+        if query and uri.endswith("?" + query):
+            kept = credentials.strip_token_query(query)
+            uri = uri[: -len(query) - 1] + ("?" + kept if kept else "")
+        return uri
+
+    def _proxied_body(self) -> bytes | None:
+        """The request body, without a ``token`` form field."""
+        body = self.request.body
+        if not body:
+            return None
+        return credentials.strip_token_body(body, self.request.headers.get("Content-Type", ""))
+
+    # -- what reaches the browser -----------------------------------------------------------
+
+    def _frame_like_jupyter(self) -> None:
+        """Jupyter's framing policy and the admin's headers on a proxied response (whose
+        headers are code-server's): see framing.py."""
+        upstream = self._headers.get_list(framing.CSP)
+        self.clear_header(framing.CSP)
+        for policy in framing.merge_csp(upstream, self.content_security_policy):
+            self.add_header(framing.CSP, policy)
+        for name, value in framing.admin_headers(self.settings).items():
+            try:
+                self.set_header(name, value)
+            except ValueError:
+                pass  # a value tornado refuses: Jupyter logs it on each of its own pages
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -325,7 +348,7 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         for name in ("X-Forwarded-Context", "X-ProxyContextPath", "X-Forwarded-Prefix"):
             headers[name] = context
         method = self.request.method or "GET"
-        body = self.request.body or None
+        body = self._proxied_body()
         session = sup.http.session(socket_path, port, sup.pid)
         for attempt in (1, 2):
             try:
@@ -347,6 +370,7 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
                 if rewrite and name.lower() == "location" and 300 <= resp.status < 400:
                     value = rewrite(value, "localhost", port, path)
                 self.add_header(name, value)
+            self._frame_like_jupyter()
             length = resp.headers.get("Content-Length")
             if method == "HEAD" or resp.status in (204, 304) or resp.status < 200:
                 if length is not None and method == "HEAD":

@@ -47,6 +47,7 @@ def stub_code_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{STUB}" "$@"\n')
     exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("STUB_RECORD", str(tmp_path / "stub-record.jsonl"))
+    monkeypatch.setenv("STUB_REQUESTS", str(tmp_path / "stub-requests.jsonl"))
     return exe
 
 

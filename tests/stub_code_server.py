@@ -1,12 +1,15 @@
-"""A stand-in for code-server, for fast tests of supervision logic only.
+"""A stand-in for code-server, for fast tests of supervision and proxy logic.
 
 It understands the flags the extension passes (--socket / --bind-addr) and behaves as
 $STUB_MODE says: serve (default), crash, exit0 (serve, then exit 0 after $STUB_EXIT_AFTER s),
 hang (accept connections, never answer), slow (wait $STUB_DELAY s before listening).
 Each run appends a JSON line (pid, argv, selected env) to $STUB_RECORD; /echo returns the
-request headers it received. With $STUB_CHILD=1 it starts a sleeping child in its own session,
-like code-server's terminals, to test that nothing outlives it; $STUB_GROUP_CHILD=<file> starts
-one in the stub's process group that writes <file> when it is asked to stop.
+request headers it received. Every request (method, path with query, headers, body) is appended
+as a JSON line to $STUB_REQUESTS; POST is answered like GET, a websocket upgrade with a 101
+(then the connection is closed). $STUB_CSP is sent as a Content-Security-Policy header.
+With $STUB_CHILD=1 it starts a sleeping child in its own session, like code-server's terminals,
+to test that nothing outlives it; $STUB_GROUP_CHILD=<file> starts one in the stub's process
+group that writes <file> when it is asked to stop.
 """
 
 import json
@@ -32,7 +35,9 @@ mode = os.environ.get("STUB_MODE", "serve")
 record = os.environ.get("STUB_RECORD")
 if record:
     with open(record, "a") as f:
-        env = {k: os.environ.get(k) for k in ("PORT", "PASSWORD", "VSCODE_IPC_HOOK_CLI", "HOME")}
+        names = ("PORT", "PASSWORD", "VSCODE_IPC_HOOK_CLI", "HOME")
+        names += ("JUPYTER_TOKEN", "JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
+        env = {k: os.environ.get(k) for k in names}
         f.write(json.dumps({"pid": os.getpid(), "argv": sys.argv[1:], "env": env}) + "\n")
 
 print("[stub] info  code-server 4.99.0 stub", flush=True)
@@ -74,8 +79,48 @@ if os.environ.get("STUB_CHILD"):
     subprocess.Popen(["sleep", "300"], start_new_session=True)
 
 
+requests_record = os.environ.get("STUB_REQUESTS")
+record_lock = threading.Lock()
+
+
 class Handler(BaseHTTPRequestHandler):
+    def record_request(self, body):
+        if not requests_record:
+            return
+        line = json.dumps(
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": list(self.headers.items()),
+                "body": body.decode("latin-1"),
+            }
+        )
+        with record_lock, open(requests_record, "a") as f:
+            f.write(line + "\n")
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.record_request(body)
+        self.answer()
+
     def do_GET(self):
+        self.record_request(b"")
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            import base64
+            import hashlib
+
+            key = self.headers["Sec-WebSocket-Key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            accept = base64.b64encode(hashlib.sha1(key.encode()).digest()).decode()
+            self.send_header("Sec-WebSocket-Accept", accept)
+            self.end_headers()
+            self.close_connection = True
+            return
+        self.answer()
+
+    def answer(self):
         if mode == "hang":
             time.sleep(3600)
         body = json.dumps(
@@ -86,6 +131,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        if os.environ.get("STUB_CSP"):
+            self.send_header("Content-Security-Policy", os.environ["STUB_CSP"])
         self.end_headers()
         self.wfile.write(body)
 

@@ -133,7 +133,23 @@ async def test_twenty_concurrent_first_requests(jp_fetch, supervisor):
 
 
 class _Echo(BaseHTTPRequestHandler):
+    """Answers with the headers it got; also remembers each request (path, headers, body)."""
+
+    seen: list[dict] = []
+
+    def do_POST(self):
+        self.remember(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        self.answer()
+
     def do_GET(self):
+        self.remember(b"")
+        self.answer()
+
+    def remember(self, body: bytes) -> None:
+        entry = {"path": self.path, "headers": dict(self.headers.items()), "body": body.decode()}
+        self.seen.append(entry)
+
+    def answer(self):
         body = json.dumps(dict(self.headers.items())).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -168,6 +184,95 @@ async def test_jupyter_credentials_never_reach_code_server(jp_fetch, jp_serverap
         assert seen.get("cookie") == "theirs=ok"
     finally:
         echo.shutdown()
+
+
+async def test_no_spelling_of_the_token_reaches_code_server(
+    http_server_client, jp_base_url, jp_serverapp
+):
+    """Each request authenticates only with the token in the place under test (so Jupyter
+    accepts that spelling); code-server forwards what it got to a local echo server."""
+    echo = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=echo.serve_forever, daemon=True).start()
+    _Echo.seen = []
+    token = jp_serverapp.identity_provider.token
+    path = f"{jp_base_url}vscode/proxy/{echo.server_address[1]}/echo"
+    opened_with_token = f"http://localhost{jp_base_url}vscode/?folder=/x&token={token}"
+
+    async def fetch(query: str, **kw):  # type: ignore[no-untyped-def]
+        return await http_server_client.fetch(
+            path + query, raise_error=False, follow_redirects=False, request_timeout=90, **kw
+        )
+
+    try:
+        for name in ("%74oken", "tok%65n"):
+            r = await fetch(f"?a=%2F&{name}={token}&b")
+            assert r.code == 200, r.body
+            assert _Echo.seen[-1]["path"] == "/echo?a=%2F&b"
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        r = await fetch("", method="POST", body=f"keep=1&token={token}", headers=form)
+        assert r.code == 200, r.body
+        assert _Echo.seen[-1]["body"] == "keep=1"
+        r = await fetch(
+            "", headers={"Authorization": f"token {token}", "Referer": opened_with_token}
+        )
+        assert r.code == 200, r.body
+        seen = {k.lower(): v for k, v in _Echo.seen[-1]["headers"].items()}
+        assert seen["referer"] == f"http://localhost{jp_base_url}vscode/?folder=/x"
+        assert token not in json.dumps(_Echo.seen)
+    finally:
+        echo.shutdown()
+
+
+CREDENTIAL_ENV = {"JUPYTER_TOKEN": "t1", "JUPYTERHUB_API_TOKEN": "t2", "JPY_API_TOKEN": "t3"}
+
+
+def _environ(pid: int) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            raw = f.read()
+    except OSError:  # gone meanwhile
+        return {}
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
+
+
+async def test_no_code_server_process_inherits_jupyter_tokens(
+    jp_fetch, jp_ws_fetch, supervisor, monkeypatch
+):
+    """code-server, its server, extension host and terminal host (every process of its tree
+    after a window connected) run without the Jupyter server's tokens."""
+    for name, value in CREDENTIAL_ENV.items():
+        monkeypatch.setenv(name, value)
+    r = await get(jp_fetch, "vscode/", params={"folder": "/"})
+    assert r.code == 200
+    ws = await jp_ws_fetch(
+        "vscode/",
+        params={
+            "reconnectionToken": "0c2b61e2-5b8e-4f6e-9a4a-3f2d7f1b2c12",
+            "reconnection": "false",
+            "skipWebSocketFrames": "false",
+        },
+    )
+    try:
+        family = [supervisor.pid, *descendants(supervisor.pid)]
+        assert len(family) >= 2
+        leaked = {
+            pid: sorted(set(_environ(pid)) & set(CREDENTIAL_ENV))
+            for pid in family
+            if set(_environ(pid)) & set(CREDENTIAL_ENV)
+        }
+        assert leaked == {}
+        assert _environ(supervisor.pid).get("HOME")  # the environ could be read
+    finally:
+        ws.close()
+
+
+async def test_workbench_carries_jupyters_framing_policy(jp_fetch, jp_root_dir):
+    r = await get(jp_fetch, "vscode/", params={"folder": str(jp_root_dir)})
+    assert r.code == 200 and b"workbench" in r.body
+    policies = r.headers.get_list("Content-Security-Policy")
+    directives = [d.strip() for p in policies for d in p.split(";")]
+    assert [d for d in directives if d.startswith("frame-ancestors")] == ["frame-ancestors 'self'"]
 
 
 async def test_api_restart_and_stop_real(jp_fetch, supervisor):

@@ -1,0 +1,182 @@
+"""Jupyter's token never reaches code-server: not in any spelling of the query, not in a form
+body, not in the Referer of a page opened with ``?token=``, not in a websocket handshake, not
+in code-server's environment (its terminals and extensions inherit it).
+
+Each request authenticates with the token in the place under test, nothing else, so each shows
+a spelling Jupyter really accepts; the stub code-server records what it received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tornado.httpclient import HTTPRequest
+from tornado.httputil import parse_qs_bytes
+from tornado.websocket import websocket_connect
+
+from jupyter_vscode.credentials import strip_token_body, strip_token_query, strip_token_url
+
+from .test_supervision import records
+
+
+def received(tmp_path: Path) -> list[dict]:
+    path = tmp_path / "stub-requests.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def last_echo(tmp_path: Path) -> dict:
+    return [r for r in received(tmp_path) if r["path"].startswith("/echo")][-1]
+
+
+@pytest.fixture
+def token(jp_serverapp) -> str:  # type: ignore[no-untyped-def]
+    return str(jp_serverapp.identity_provider.token)
+
+
+@pytest.fixture
+def fetch(http_server_client, jp_base_url):  # type: ignore[no-untyped-def]
+    """A request with a raw path and query, authenticated only by what the test puts in it."""
+
+    async def do(path_qs: str, **kw):  # type: ignore[no-untyped-def]
+        kw.setdefault("raise_error", False)
+        kw.setdefault("follow_redirects", False)
+        kw.setdefault("request_timeout", 60)
+        return await http_server_client.fetch(jp_base_url + path_qs, **kw)
+
+    return do
+
+
+@pytest.mark.parametrize("name", ["token", "%74oken", "tok%65n", "%74%6F%6B%65%6E", "t%6Fken"])
+async def test_token_query_in_any_spelling_is_stripped(fetch, token, tmp_path, name):
+    r = await fetch(f"vscode/echo?a=%2Fx%20y+z&{name}={token}&b&c=%74oken")
+    assert r.code == 200, r.body  # Jupyter took the token from that spelling
+    seen = last_echo(tmp_path)
+    assert seen["path"] == "/echo?a=%2Fx%20y+z&b&c=%74oken"  # the rest byte-for-byte
+    assert token not in json.dumps(seen)
+
+
+async def test_form_body_token_is_stripped(fetch, token, tmp_path):
+    r = await fetch(
+        "vscode/echo",
+        method="POST",
+        body=f"keep=1&tok%65n={token}&x=%41+b".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.code == 200, r.body
+    seen = last_echo(tmp_path)
+    assert seen["body"] == "keep=1&x=%41+b"
+    assert token not in json.dumps(seen)
+
+
+async def test_multipart_body_token_is_stripped(fetch, token, tmp_path):
+    def part(name: str, value: str) -> bytes:
+        return (
+            f'--BOUNDARY\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        ).encode()
+
+    body = part("keep", "1") + part("token", token) + part("file", "x\r\ny") + b"--BOUNDARY--\r\n"
+    r = await fetch(
+        "vscode/echo",
+        method="POST",
+        body=body,
+        headers={"Content-Type": "multipart/form-data; boundary=BOUNDARY"},
+    )
+    assert r.code == 200, r.body
+    seen = last_echo(tmp_path)
+    expected = part("keep", "1") + part("file", "x\r\ny") + b"--BOUNDARY--\r\n"
+    assert seen["body"].encode("latin-1") == expected
+    assert token not in json.dumps(seen)
+
+
+async def test_referer_of_a_page_opened_with_token_is_stripped(jp_fetch, token, tmp_path):
+    page = f"http://localhost/a%40b/vscode/?folder=/home/x&token={token}&tkn=1"
+    r = await jp_fetch("vscode", "echo", headers={"Referer": page}, raise_error=False)
+    assert r.code == 200
+    referer = dict((k.lower(), v) for k, v in last_echo(tmp_path)["headers"])["referer"]
+    assert referer == "http://localhost/a%40b/vscode/?folder=/home/x&tkn=1"
+    other = "http://localhost/a%40b/vscode/?folder=/home/x"
+    await jp_fetch("vscode", "echo", headers={"Referer": other})
+    assert dict((k.lower(), v) for k, v in last_echo(tmp_path)["headers"])["referer"] == other
+
+
+async def test_websocket_handshake_carries_no_credentials(
+    jp_fetch, jp_http_port, jp_base_url, token, tmp_path
+):
+    assert (await jp_fetch("vscode", "echo")).code == 200  # started
+    url = f"ws://localhost:{jp_http_port}{jp_base_url}vscode/ws?%74oken={token}&keep=1"
+    request = HTTPRequest(
+        url,
+        headers={
+            "Referer": f"http://localhost:{jp_http_port}{jp_base_url}vscode/?token={token}",
+            "Cookie": "_xsrf=x; keep=1",
+        },
+        connect_timeout=30,
+        request_timeout=30,
+    )
+    ws = await asyncio.wait_for(websocket_connect(request), 30)
+    ws.close()
+    seen = [r for r in received(tmp_path) if r["path"].startswith("/ws")][-1]
+    assert seen["path"] == "/ws?keep=1"
+    assert token not in json.dumps(seen)
+
+
+CREDENTIALS = {"JUPYTER_TOKEN": "t1", "JUPYTERHUB_API_TOKEN": "t2", "JPY_API_TOKEN": "t3"}
+
+
+async def test_credentials_are_not_in_code_servers_environment(jp_fetch, tmp_path, monkeypatch):
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    assert (await jp_fetch("vscode", "echo")).code == 200
+    env = records(tmp_path)[0]["env"]
+    assert {name: env[name] for name in CREDENTIALS} == dict.fromkeys(CREDENTIALS)
+
+
+@pytest.mark.vscode(pass_jupyter_credentials=True)
+async def test_credentials_can_be_passed_on(jp_fetch, tmp_path, monkeypatch):
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    assert (await jp_fetch("vscode", "echo")).code == 200
+    env = records(tmp_path)[0]["env"]
+    assert {name: env[name] for name in CREDENTIALS} == CREDENTIALS
+
+
+@pytest.mark.parametrize(
+    "query", ["", "a=1", "a=%2F&&b", "folder=/x%20y&tokens=1&xtoken=2", "to+ken=1", "%zz=1"]
+)
+def test_queries_without_token_are_unchanged(query):
+    assert strip_token_query(query) == query
+
+
+def test_urls_and_bodies_without_token_are_unchanged():
+    assert strip_token_url("http://h/p?a=%2F&b") == "http://h/p?a=%2F&b"
+    assert strip_token_url("http://[::1") == "http://[::1"  # not a URL: left as it is
+    body = b"--B\r\nContent-Disposition: form-data; name=tokens\r\n\r\nv\r\n--B--\r\n"
+    assert strip_token_body(body, "multipart/form-data; boundary=B") == body
+    assert strip_token_body(b"token=1", "application/json") == b"token=1"
+    assert strip_token_body(b"token=1", "multipart/form-data") == b"token=1"  # no boundary
+
+
+PIECES = st.lists(
+    st.sampled_from(["token=t", "%74oken=t", "tok%65n", "TOKEN=x", "+token=x", "token%3D=x"])
+    | st.text(alphabet="atokn%=+&;2046567BE", max_size=12),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(PIECES)
+def test_stripped_query_has_no_argument_jupyter_reads_as_token(pieces):
+    """Decoded as tornado decodes arguments for Jupyter: no ``token`` is left, and every other
+    piece is kept, unchanged and in order."""
+    query = "&".join(pieces)
+    stripped = strip_token_query(query)
+    assert "token" not in parse_qs_bytes(stripped, keep_blank_values=True)
+    others = [p for p in query.split("&") if "token" not in parse_qs_bytes(p, True)]
+    assert stripped == "&".join(others)
