@@ -785,3 +785,141 @@ def test_presigned_url_secrets_stay_out_of_the_log(capsys, tmp_path, serve, tmp_
     for secret in ("5ec2e7519a7e5", "SECRETTOKEN", "ASIAJVTESTKEY"):
         for path in written:
             assert secret not in path.read_text(errors="replace"), (secret, path)
+
+
+# --- notebook instances: root and the user's files ------------------------------------------
+
+
+@dataclass
+class UserBox:
+    """A notebook instance in miniature: the script runs as root, `sudo -u ec2-user -i` becomes
+    a real unprivileged user (with a login profile whose output they control), whose home and
+    ~/SageMaker they own; `outside` is a root-owned directory they can read but not write."""
+
+    user: str
+    home: Path
+    persistent: Path
+    outside: Path
+    record: Path
+    env: dict[str, str]
+
+    def run(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run the notebook-instance script as root in `/`; wait for Jupyter's restart."""
+        script = self.outside / "on-start.sh"
+        script.write_text(render_script(LifecycleOptions(target="notebook-instance")))
+        proc = subprocess.run(
+            ["bash", str(script)], cwd="/", env=self.env, capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        deadline = time.monotonic() + timeout
+        log = Path(self.env["JV_LOG"])
+        while "systemctl restart jupyter-server" not in self.calls():
+            text = log.read_text() if log.is_file() else "(no log)"
+            assert time.monotonic() < deadline and FAILED not in text, (proc, self.calls(), text)
+            time.sleep(0.2)
+        time.sleep(1)  # the last log lines ("done") are written after the restart
+        return proc
+
+    def calls(self) -> list[str]:
+        return self.record.read_text().splitlines() if self.record.exists() else []
+
+
+@pytest.fixture
+def userbox():  # type: ignore[no-untyped-def]
+    if os.getuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")):
+        pytest.skip("needs root, useradd and runuser (to run the user-level part as a user)")
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="jv-lcsym-", dir="/tmp"))
+    base.chmod(0o755)  # pytest's tmp_path is private to root: the user could not reach it
+    user = f"jvlc{os.getpid() % 100000}"
+    home = base / "home"
+    subprocess.run(
+        ["useradd", "-M", "-d", str(home), "-s", "/bin/bash", user], check=True, timeout=30
+    )
+    try:
+        outside = base / "root"
+        stubs = outside / "bin"
+        stubs.mkdir(parents=True)
+        record = outside / "calls.txt"
+        rec = shlex.quote(str(record))
+        write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n')
+        # sudo -u X -i CMD: CMD as the user, through their login shell (profile and all)
+        write_stub(
+            stubs / "sudo",
+            f'echo "sudo $*" >>{rec}\n'
+            "while :; do case $1 in -u) shift 2 ;; -i) shift ;; *) break ;; esac; done\n"
+            f'exec runuser -u {user} -- env -i HOME={home} PATH="$PATH" USER={user} '
+            'bash -l -c \'exec "$@"\' bash "$@"\n',
+        )
+        # Jupyter's Python: enough for the user-level part to run through (nothing installed)
+        python = stubs / "python"
+        write_stub(python, '[ "$2 $3" != "jupyter_vscode.cli install" ] || mkdir -p "$5"\n')
+        persistent = home / "SageMaker"
+        persistent.mkdir(parents=True)
+        (home / ".bash_profile").write_text("echo 'PROFILE TEXT the user controls'\n")
+        subprocess.run(["chown", "-R", f"{user}:", str(home)], check=True)
+        env = {
+            "PATH": f"{stubs}:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": "/root",
+            "JV_PYTHON": str(python),
+            "JV_PREFIX": str(persistent / ".jupyter-vscode"),
+            "JV_USER_DATA_DIR": str(persistent / ".jupyter-vscode-user-data"),
+            "JV_LOG": str(persistent / ".jupyter-vscode-lifecycle.log"),
+        }
+        yield UserBox(user, home, persistent, outside, record, env)
+    finally:
+        subprocess.run(["userdel", "-r", user], capture_output=True, timeout=30)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_notebook_instance_log_is_written_as_the_user(userbox):
+    log = Path(userbox.env["JV_LOG"])
+    proc = userbox.run()
+    assert str(log) in proc.stdout
+    text = log.read_text()
+    assert DONE in text and "installing as " + userbox.user in text, text
+    uid = pwd_uid(userbox.user)
+    assert log.stat().st_uid == uid  # created by the user, not by root
+    assert (userbox.home / ".bashrc").stat().st_uid == uid
+    assert (userbox.persistent / ".jupyter-vscode").stat().st_uid == uid
+    # nothing else under the home directory belongs to root
+    owned = [p for p in userbox.home.rglob("*") if p.lstat().st_uid != uid]
+    assert owned == []
+
+
+def pwd_uid(user: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(user).pw_uid
+
+
+@pytest.mark.parametrize("plant", ["symlink", "hardlink", "symlinked-parent"])
+def test_notebook_instance_log_link_cannot_reach_roots_files(userbox, plant):
+    """The user plants a link where the log goes, to a file only root may write (or under a
+    directory only root may write): the script must not write there."""
+    vault = userbox.outside / "vault"  # root's, mode 0755
+    vault.mkdir()
+    target = vault / "precious"
+    target.write_text("root's file\n")
+    target.chmod(0o644)
+    log = Path(userbox.env["JV_LOG"])
+    if plant == "symlink":
+        log.symlink_to(target)
+    elif plant == "hardlink":
+        os.link(target, log)  # fs.protected_hardlinks=0 lets a user do this
+    else:
+        # ~/SageMaker itself is a link to a root-owned directory
+        shutil.rmtree(userbox.persistent)
+        userbox.persistent.symlink_to(vault)
+        userbox.env["JV_PREFIX"] = str(userbox.home / ".jupyter-vscode")
+    before = sorted(p.name for p in vault.iterdir())
+
+    proc = userbox.run()
+
+    assert target.read_text() == "root's file\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644 and target.stat().st_uid == 0
+    assert sorted(p.name for p in vault.iterdir()) == before  # no log created there
+    assert f"cannot write the log {log} as the user" in proc.stdout, proc.stdout + proc.stderr
+    # the install itself went ahead, as the user
+    assert (userbox.home / ".bashrc").stat().st_uid == pwd_uid(userbox.user)
