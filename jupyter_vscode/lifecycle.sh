@@ -162,10 +162,11 @@ JV_SELF=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
     echo '"jv_$1" </dev/null 2>&1 | jv_redact'
 } >"$JV_SELF"
 jv_log "installing in the background, log: $JV_LOG"
-# The user opens the log (Rule above), our output goes to it through a pipe
+# The user opens the log (Rule above; not via their login shell), our output reaches it by pipe
+u=${JV_SUDO% -i}
 # shellcheck disable=SC2086
-if $JV_SUDO mkdir -p "$(dirname "$JV_LOG")" && $JV_SUDO tee "$JV_LOG" </dev/null; then
-    nohup bash "$JV_SELF" background </dev/null 2>&1 | nohup $JV_SUDO tee -a "$JV_LOG" >/dev/null 2>&1 &
+if $u mkdir -p "$(dirname "$JV_LOG")" && $u tee "$JV_LOG" </dev/null; then
+    nohup bash "$JV_SELF" background </dev/null 2>&1 | nohup $u tee -a "$JV_LOG" >/dev/null 2>&1 &
 else
     jv_log "cannot write the log $JV_LOG as the user: installing without it"
     nohup bash "$JV_SELF" background >/dev/null 2>&1 </dev/null &

@@ -844,13 +844,13 @@ def userbox():  # type: ignore[no-untyped-def]
         record = outside / "calls.txt"
         rec = shlex.quote(str(record))
         write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n')
-        # sudo -u X -i CMD: CMD as the user, through their login shell (profile and all)
+        # sudo -u X [-i] CMD: CMD as the user ([-i]: through their login shell, profile and all)
         write_stub(
             stubs / "sudo",
             f'echo "sudo $*" >>{rec}\n'
-            "while :; do case $1 in -u) shift 2 ;; -i) shift ;; *) break ;; esac; done\n"
+            "l=; while :; do case $1 in -u) shift 2 ;; -i) l=-l; shift ;; *) break ;; esac; done\n"
             f'exec runuser -u {user} -- env -i HOME={home} PATH="$PATH" USER={user} '
-            'bash -l -c \'exec "$@"\' bash "$@"\n',
+            'bash $l -c \'exec "$@"\' bash "$@"\n',
         )
         # Jupyter's Python: enough for the user-level part to run through (nothing installed)
         python = stubs / "python"
@@ -879,6 +879,10 @@ def test_notebook_instance_log_is_written_as_the_user(userbox):
     assert str(log) in proc.stdout
     text = log.read_text()
     assert DONE in text and "installing as " + userbox.user in text, text
+    assert "PROFILE TEXT" in text  # the user-level part runs in their login shell (sudo -i)
+    # the foreground opens the log as the user without their login profile (slow, or blocking)
+    assert "PROFILE TEXT" not in proc.stdout + proc.stderr
+    assert "sudo -u ec2-user tee " + str(log) in userbox.calls()
     uid = pwd_uid(userbox.user)
     assert log.stat().st_uid == uid  # created by the user, not by root
     assert (userbox.home / ".bashrc").stat().st_uid == uid
