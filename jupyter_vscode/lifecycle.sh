@@ -6,9 +6,9 @@
 # Jupyter, in the background (SageMaker waits 5 min at most), logging to $JV_LOG, which ends
 # with "jupyter-vscode lifecycle: done" or "... FAILED". JV_* can be set in the environment.
 #
-# Rule: run as root (notebook instances), open, create, chmod or chown nothing under a path
-# the user can write (the log too): do it as the user ($JV_SUDO), so a link they plant there
-# reaches nothing they could not write themselves.
+# Rule: as root (notebook instances), open, create, chmod or chown nothing in a directory the
+# user can write (the log too; mktemp aside): do it as the user ($JV_SUDO), so a link they
+# plant there reaches nothing they could not write themselves.
 set -eu
 
 JV_TARGET=@@TARGET@@
