@@ -29,7 +29,7 @@ VSCODE_PACKAGE = "app/node_modules/code-server/lib/vscode/package.json"
 def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The fake npm and build tools; no release tarball reachable, so `auto` means npm."""
     calls = install_fake_npm(tmp_path, monkeypatch)
-    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "http://127.0.0.1:1/releases")
+    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "https://127.0.0.1:1/releases")
     return calls
 
 
