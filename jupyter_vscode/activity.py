@@ -12,13 +12,23 @@ actions; among them we drop what is known to be background work (recognised by t
 or method name, or by touching only the user-data dir) and replies to server-initiated requests.
 Everything else — opening, editing and saving files, terminal input, running commands — counts.
 Server-to-client traffic never counts: it is code-server talking, not the user.
+
+Every decision is logged at DEBUG on the ``<Jupyter's logger>.jupyter_vscode.activity`` logger
+(e.g. ``ServerApp.jupyter_vscode.activity``) with the names it was made on (message type,
+channel and method; never arguments, which may be typed text), so that what kept a server
+"active" can be read from the log.
 """
 
 from __future__ import annotations
 
+import re
+
 HEADER_SIZE = 13
 REGULAR = 1
 SCAN_BYTES = 1024
+
+#: Names of the protocol's message types (first header byte).
+MESSAGE_TYPES = {1: "Regular", 2: "Control", 3: "Ack", 5: "Disconnect", 9: "KeepAlive"}
 
 #: RPC channel or method names of periodic background traffic of an idle workbench.
 BACKGROUND_MARKERS: tuple[bytes, ...] = (
@@ -34,19 +44,49 @@ BACKGROUND_MARKERS: tuple[bytes, ...] = (
 RPC_REPLY_TYPES = frozenset(range(5, 13))
 
 
-def is_user_activity(message: bytes | str, user_data_dir: bytes = b"") -> bool:
-    """True if a client-to-server websocket message reflects real use of VS Code."""
+def classify(message: bytes | str, user_data_dir: bytes = b"") -> tuple[bool, str]:
+    """(is it use, why) for a client-to-server websocket message (its first bytes)."""
     if isinstance(message, str):
         # VS Code only sends binary frames; a text frame is not its protocol: count it.
-        return True
+        return True, "text frame"
     if len(message) <= HEADER_SIZE or message[0] != REGULAR:
-        return False  # keep-alive, ack, control, disconnect, or an empty regular message
+        return False, "not a Regular message"  # keep-alive, ack, control, disconnect, empty
     # Channel, method and path names come first: look at the start only, never copy or scan a
     # whole (possibly multi-megabyte) message on Jupyter's event loop.
     body = message[HEADER_SIZE : HEADER_SIZE + SCAN_BYTES]
     if body[0] in RPC_REPLY_TYPES:
-        return False
+        return False, "RPC reply"
     if any(marker in body for marker in BACKGROUND_MARKERS):
-        return False
+        return False, "background channel or method"
     # The workbench persists its state under the user-data dir every few seconds.
-    return not (user_data_dir and user_data_dir in body and b"remoteFilesystem" in body)
+    if user_data_dir and user_data_dir in body and b"remoteFilesystem" in body:
+        return False, "user-data dir only"
+    return True, "request"
+
+
+def is_user_activity(message: bytes | str, user_data_dir: bytes = b"") -> bool:
+    """True if a client-to-server websocket message reflects real use of VS Code."""
+    return classify(message, user_data_dir)[0]
+
+
+_NAME = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.:-]{2,63}")
+
+
+def describe(message: bytes | str) -> str:
+    """A message's type, size and the names at its start (channel, method), for the debug log:
+    the part before the first JSON argument only, so no file contents or typed text."""
+    if isinstance(message, str):
+        return f"text frame ({len(message)} chars)"
+    if len(message) < HEADER_SIZE:
+        return f"{len(message)} bytes"
+    kind = MESSAGE_TYPES.get(message[0], f"type {message[0]}")
+    length = int.from_bytes(message[9:13], "big")
+    body = message[HEADER_SIZE : HEADER_SIZE + SCAN_BYTES]
+    head = re.split(rb"[\[{\"]", body, maxsplit=1)[0]
+    names = [m.decode("ascii") for m in _NAME.findall(head)][:4]
+    text = f"{kind} {length}B"
+    if body:
+        text += f" rpc-type={body[0]}"
+    if names:
+        text += " " + " ".join(names)
+    return text

@@ -85,6 +85,9 @@ class Supervisor:
         self.config = config
         self.root_dir = root_dir
         self.log = log
+        #: Every activity decision at DEBUG (activity.py); a child of Jupyter's logger, so
+        #: --log-level=DEBUG shows it, or it alone via c.ServerApp.logging_config.
+        self.activity_log = log.getChild("jupyter_vscode.activity")
         self._clock = clock
         self.state = State.STOPPED
         self.error = ""

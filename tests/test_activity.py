@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import struct
 
 import pytest
 
-from jupyter_vscode.activity import is_user_activity
+from jupyter_vscode.activity import classify, describe, is_user_activity
 
 from .conftest import wait_until
 
@@ -64,6 +65,27 @@ def test_idle_traffic_is_not_use(message):
 @pytest.mark.parametrize("message", USE)
 def test_editing_terminal_and_files_are_use(message):
     assert is_user_activity(message, UDD)
+
+
+def test_described_by_names_never_by_arguments():
+    text = describe(USE[2])  # terminal input
+    assert "remoteterminal" in text and "$input" in text and "Regular" in text
+    assert "ls" not in text.replace("$input", "")
+    assert describe(IDLE[0]).startswith("KeepAlive")
+    assert "readFile" in describe(USE[3]) and "a.py" not in describe(USE[3])
+
+
+def test_classification_says_why():
+    assert classify(IDLE[0], UDD) == (False, "not a Regular message")
+    assert classify(IDLE[3], UDD) == (False, "user-data dir only")
+    assert classify(USE[0], UDD) == (True, "request")
+
+
+async def test_http_decisions_are_logged_at_debug(jp_fetch, supervisor, caplog):
+    caplog.set_level(logging.DEBUG, logger=supervisor.activity_log.name)
+    await jp_fetch("vscode/", raise_error=False)
+    lines = [r.getMessage() for r in caplog.records if r.name == supervisor.activity_log.name]
+    assert any("activity: HTTP GET /" in line and ": use (request)" in line for line in lines)
 
 
 async def last_activity(jp_fetch) -> str:
