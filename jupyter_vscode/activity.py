@@ -6,12 +6,26 @@ that nobody touches talks all the time: protocol keep-alives and acks every few 
 workbench saving its UI state to the user-data dir every 5 s, an agent-host ping, port-forwarding
 candidate scans and telemetry. None of that may keep the server alive.
 
-VS Code's websocket messages start with a 13-byte protocol header: type (1 byte), id, ack,
-data length (4 bytes each). Only client-to-server *Regular* messages (type 1) can carry user
-actions; among them we drop what is known to be background work (recognised by the RPC channel
-or method name, or by touching only the user-data dir) and replies to server-initiated requests.
-Everything else — opening, editing and saving files, terminal input, running commands — counts.
-Server-to-client traffic never counts: it is code-server talking, not the user.
+The rule: what a person does counts — opening VS Code, opening, editing and saving files,
+terminal input, running commands; what VS Code does by itself doesn't. Three parts:
+
+* Opening a window (its first websocket connection, not an automatic reconnection) is use.
+  What the workbench then does by itself to start — restoring editors, activating extensions,
+  detecting tasks and terminal profiles, extensions searching the folder, loading icons, fonts
+  and grammars — is part of that opening, not more use: it goes on for 15-20 s after the
+  Explorer shows the files, and by its bytes it is the same kind of request as the user's own.
+  So the start-up of a just-opened window does not move last_activity; it ends after
+  STARTUP_QUIET seconds without traffic that would count, at most STARTUP_LIMIT seconds after
+  the opening (so use right after opening is credited to the opening, at most that late), and
+  c.VSCode.idle_timeout counts from its end.
+* VS Code's websocket messages start with a 13-byte protocol header: type (1 byte), id, ack,
+  data length (4 bytes each). Only client-to-server *Regular* messages (type 1) can carry user
+  actions; among them we drop what is known to be background work (recognised by the RPC
+  channel or method name, or by touching only the user-data dir) and replies to
+  server-initiated requests. Server-to-client traffic never counts: it is code-server talking.
+* HTTP requests count (page loads, files the user opens in a webview...), except the browser
+  fetching the service worker's script (``Service-Worker: script``), which it does by itself
+  to check for updates.
 
 Every decision is logged at DEBUG on the ``<Jupyter's logger>.jupyter_vscode.activity`` logger
 (e.g. ``ServerApp.jupyter_vscode.activity``) with the names it was made on (message type,
@@ -22,6 +36,13 @@ channel and method; never arguments, which may be typed text), so that what kept
 from __future__ import annotations
 
 import re
+
+#: A just-opened workbench starts up until this many seconds pass without traffic that would
+#: count as use (measured: gaps of up to 4.2 s within a start-up on a busy 2-core machine) ...
+STARTUP_QUIET = 10.0
+#: ... and at most this many seconds after it was opened (measured: ~20-30 s from the first
+#: connection to the last start-up request on that machine).
+STARTUP_LIMIT = 60.0
 
 HEADER_SIZE = 13
 REGULAR = 1
