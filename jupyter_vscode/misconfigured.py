@@ -103,6 +103,7 @@ class MisconfiguredSupervisor:
             "log_file": None,
             "idle_seconds": None,
             "idle_stops": 0,
+            "workbench_starting": False,
         }
 
     async def ensure_started(self, timeout: float | None = None) -> None:

@@ -8,7 +8,9 @@ a browser sees while it doesn't, and what must not reach it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import logging
 from typing import Any
 
 from jupyter_server._tz import utcnow
@@ -20,7 +22,7 @@ from yarl import URL
 
 from . import backend as http_backend
 from . import credentials, framing, pages, wsrelay
-from .activity import HEADER_SIZE, SCAN_BYTES, is_user_activity
+from .activity import HEADER_SIZE, SCAN_BYTES, classify, describe
 from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, State, Supervisor
 
@@ -30,6 +32,7 @@ NAVIGATION_WAIT = 1.5
 _JUPYTER_COOKIE_PREFIXES = ("username-", "jupyterhub-")
 _JUPYTER_COOKIES = {"_xsrf"}
 _STRIPPED_HEADERS = ("Authorization", "X-XSRFToken")
+_WEBSOCKET_IDS = itertools.count(1)
 
 
 def filter_cookie_header(value: str, extra_names: set[str]) -> str:
@@ -107,9 +110,33 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
     def _is_reconnection(self) -> bool:
         return self.get_query_argument("reconnection", "") == "true"
 
-    def _note_use(self) -> None:
+    def _note_use(self) -> str:
+        """Traffic that counts as use, unless it is a just-opened workbench starting up: then
+        it is part of that opening (activity.py). Returns the decision, for the debug log."""
+        if self.supervisor.absorb_startup_traffic():
+            return "not use (workbench start-up, part of opening it)"
         self.settings["api_last_activity"] = utcnow()
         self.supervisor.note_activity()
+        return "use"
+
+    def _note_workbench_opened(self) -> None:
+        self.settings["api_last_activity"] = utcnow()
+        self.supervisor.note_workbench_opened()
+
+    def _log_http_decision(self, path: str, decision: str, why: str) -> None:
+        log = self.supervisor.activity_log
+        if log.isEnabledFor(logging.DEBUG):
+            headers = self.request.headers
+            log.debug(
+                "[jupyter-vscode] activity: HTTP %s %s (dest=%s mode=%s%s): %s (%s)",
+                self.request.method,
+                "/" + path.lstrip("/"),
+                headers.get("Sec-Fetch-Dest", "?"),
+                headers.get("Sec-Fetch-Mode", "?"),
+                " service-worker" if "Service-Worker" in headers else "",
+                decision,
+                why,
+            )
 
     # -- websockets: relayed as bytes after the handshake (wsrelay.py) ----------------------
 
@@ -140,14 +167,32 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             backend.close()
             self._send(502, None, f"code-server did not answer the websocket handshake: {e!r}")
             return
-        if not self._is_reconnection():  # a page load, not the tab's automatic reconnect
-            self._note_use()
+        log = sup.activity_log
+        ws = next(_WEBSOCKET_IDS)
+        reconnection = self._is_reconnection()
+        if not reconnection:  # a window opened, not the tab's automatic reconnect
+            self._note_workbench_opened()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "[jupyter-vscode] activity: websocket #%d opened (%s): %s",
+                ws,
+                "reconnection" if reconnection else "new connection",
+                "not use" if reconnection else "use (a window opened; start-up follows)",
+            )
         browser = self.detach()
         user_data_dir = sup.user_data_dir_bytes
 
         def on_message(prefix: bytes) -> None:
-            if is_user_activity(prefix, user_data_dir):
-                self._note_use()
+            use, why = classify(prefix, user_data_dir)
+            decision = self._note_use() if use else "not use"
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "[jupyter-vscode] activity: websocket #%d %s: %s (%s)",
+                    ws,
+                    describe(prefix),
+                    decision,
+                    why,
+                )
 
         scanner = wsrelay.FrameScanner(on_message, HEADER_SIZE + SCAN_BYTES)
         try:
@@ -321,9 +366,15 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         await ensure_async(self.proxy(self.port, path))
 
     async def proxy(self, port: int, path: str) -> Any:  # type: ignore[override]
-        if self.supervisor.is_running() or self._wants_page():
+        if self.request.headers.get("Service-Worker") == "script":
+            # the browser fetching the service worker's script: at registration, and again
+            # by itself to check it for updates (seen 6-12 s after a load), never the user
+            self._log_http_decision(path, "not use", "the browser checking its service worker")
+        elif self.supervisor.is_running() or self._wants_page():
             # not the requests of a tab whose code-server is gone (they retry on their own)
-            self._note_use()
+            self._log_http_decision(path, self._note_use(), "request")
+        else:
+            self._log_http_decision(path, "not use", "code-server not running: the tab retrying")
         if not self.supervisor.is_running() and not await self._ready(as_page=False):
             return None
         return await self._proxy_http(port, path)

@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from .activity import STARTUP_LIMIT, STARTUP_QUIET
 from .backend import Backend
 from .codeserver import (
     GROUP_FILE,
@@ -85,6 +86,9 @@ class Supervisor:
         self.config = config
         self.root_dir = root_dir
         self.log = log
+        #: Every activity decision at DEBUG (activity.py); a child of Jupyter's logger, so
+        #: --log-level=DEBUG shows it, or it alone via c.ServerApp.logging_config.
+        self.activity_log = log.getChild("jupyter_vscode.activity")
         self._clock = clock
         self.state = State.STOPPED
         self.error = ""
@@ -104,6 +108,10 @@ class Supervisor:
         self._idle_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Task[int | None] | None = None
         self._last_use = clock()
+        #: Until when the traffic of a workbench that was just opened is its start-up, not use
+        #: (see note_workbench_opened), and the latest that start-up may end.
+        self._startup_until = 0.0
+        self._startup_limit = 0.0
         self.idle_stops = 0
         #: True from an idle stop until the next start (the proxy then doesn't let an open
         #: tab's automatic reconnection start code-server again).
@@ -156,13 +164,40 @@ class Supervisor:
             "last_exit_code": self.last_exit,
             "error": self.error or None,
             "log_file": self.output.path,
-            "idle_seconds": round(self._clock() - self._last_use, 1),
+            "idle_seconds": round(max(0.0, self._idle_seconds()), 1),
             "idle_stops": self.idle_stops,
+            "workbench_starting": self.workbench_starting(),
         }
 
     def note_activity(self) -> None:
         """Somebody used VS Code just now (see activity.py for what counts)."""
         self._last_use = self._clock()
+
+    def note_workbench_opened(self) -> None:
+        """A VS Code window was opened (its first connection, not a reconnection): that is use,
+        and what the workbench then does by itself to start is part of it (activity.py)."""
+        now = self._clock()
+        self._last_use = now
+        self._startup_limit = now + STARTUP_LIMIT
+        self._startup_until = min(now + STARTUP_QUIET, self._startup_limit)
+
+    def workbench_starting(self) -> bool:
+        return self._clock() < self._startup_until
+
+    def absorb_startup_traffic(self) -> bool:
+        """For traffic that would count as use: True (and not use) while a workbench that was
+        just opened is still starting; start-up ends after STARTUP_QUIET seconds without such
+        traffic, and STARTUP_LIMIT seconds after the window was opened at the latest."""
+        now = self._clock()
+        if now >= self._startup_until:
+            return False
+        self._startup_until = min(now + STARTUP_QUIET, self._startup_limit)
+        return True
+
+    def _idle_seconds(self) -> float:
+        """Seconds without use; a starting workbench is in use until its start-up ends."""
+        now = self._clock()
+        return now - max(self._last_use, min(self._startup_until, now))
 
     def start_soon(self) -> asyncio.Task[None]:
         """Start code-server unless it runs or is starting; return the shared start task."""
@@ -428,7 +463,7 @@ class Supervisor:
         interval = min(max(timeout / 4, 0.25), 30.0)
         while self._proc is proc and proc.returncode is None:
             await asyncio.sleep(interval)
-            idle = self._clock() - self._last_use
+            idle = self._idle_seconds()
             if self._proc is proc and idle >= timeout:
                 self.idle_stops += 1
                 self.stopped_for_idle = True

@@ -6,7 +6,9 @@ hang (accept connections, never answer), slow (wait $STUB_DELAY s before listeni
 Each run appends a JSON line (pid, argv, selected env) to $STUB_RECORD; /echo returns the
 request headers it received. Every request (method, path with query, headers, body) is appended
 as a JSON line to $STUB_REQUESTS; POST is answered like GET, a websocket upgrade with a 101
-(then the connection is closed). $STUB_CSP is sent as a Content-Security-Policy header.
+(then the connection is closed; with $STUB_WS_HOLD=1 it is read to its end, so a test can
+send messages through the proxy's websocket relay). $STUB_CSP is sent as a
+Content-Security-Policy header.
 With $STUB_CHILD=1 it starts a sleeping child in its own session, like code-server's terminals,
 to test that nothing outlives it; $STUB_GROUP_CHILD=<file> starts one in the stub's process
 group that writes <file> when it is asked to stop.
@@ -117,6 +119,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Sec-WebSocket-Accept", accept)
             self.end_headers()
             self.close_connection = True
+            if os.environ.get("STUB_WS_HOLD") == "1":
+                self.wfile.flush()
+                while self.rfile.read1(65536):
+                    pass
             return
         self.answer()
 
