@@ -338,9 +338,11 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         sup = self.supervisor
         if sup.config.disable_workspace_trust:  # code-server trusts everything anyway
             return False
+        # strip=False: VS Code opens "/home/u " (a sibling someone else may have made), not
+        # the "/home/u" tornado's default stripping would judge
         return trust.page_is_own(
-            self.get_query_arguments("folder"),
-            self.get_query_arguments("workspace"),
+            self.get_query_arguments("folder", strip=False),
+            self.get_query_arguments("workspace", strip=False),
             trust.trusted_roots(sup.config, sup.root_dir),
         )
 

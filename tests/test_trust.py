@@ -114,13 +114,13 @@ def test_another_users_folder_below_root_is_not_own(root):
     assert trust.is_own_folder(str(root), [str(root)])
 
 
-def test_page_query():
-    roots = ["/own"]
-    own = trust.is_own_folder
-    assert trust.page_is_own([], [], roots) is False  # empty window: VS Code's own rule
-    assert trust.page_is_own([], ["/own/x.code-workspace"], roots) is False
-    assert trust.page_is_own(["/elsewhere"], [], roots) is False
-    assert own("/own", roots) is False  # does not exist: nothing to vouch for
+def test_page_query(root):
+    roots = [str(root)]
+    assert trust.page_is_own([str(root)], [], roots)
+    assert not trust.page_is_own([], [], roots)  # empty window: VS Code's own rule
+    assert not trust.page_is_own([], [str(root / "x.code-workspace")], roots)
+    assert not trust.page_is_own([str(root), "/elsewhere"], [], roots)  # every one must be own
+    assert not trust.is_own_folder(str(root / "missing"), roots)  # nothing to vouch for
 
 
 def test_page_rewrite():
@@ -171,6 +171,14 @@ async def test_other_folder_page_keeps_trust_on(workbench, jp_fetch, tmp_path):
         r = await page(jp_fetch, **query)
         assert TRUST_ON in r.body.decode(), query
         assert r.headers["Cache-Control"] == "no-store"  # never a cached page of an own folder
+
+
+async def test_folder_is_judged_as_vscode_reads_it(workbench, jp_fetch, jp_root_dir):
+    """VS Code opens the folder parameter as it is: "<root> " is a sibling of the root, which
+    another user may have created next to it (e.g. in /tmp)."""
+    for folder in (f"{jp_root_dir} ", f" {jp_root_dir}", f"{jp_root_dir}\t"):
+        r = await page(jp_fetch, folder=folder)
+        assert TRUST_ON in r.body.decode(), repr(folder)
 
 
 @pytest.mark.vscode(disable_workspace_trust=True)
