@@ -186,3 +186,16 @@ async def test_disable_workspace_trust_still_disables_it(workbench, jp_fetch, tm
     r = await page(jp_fetch, folder=str(tmp_path))
     assert TRUST_OFF in r.body.decode()
     assert "--disable-workspace-trust" in argv(tmp_path)
+
+
+@pytest.mark.codeserver
+async def test_real_code_servers_page_is_rewritten_for_own_folders_only(
+    jp_fetch, jp_root_dir, tmp_path
+):
+    """The marker the proxy rewrites is the one code-server 4.139.1 really renders."""
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    own = (await page(jp_fetch, folder=str(jp_root_dir))).body.decode()
+    assert TRUST_OFF in own and TRUST_ON not in own
+    assert "vscode-workbench-web-configuration" in own
+    assert TRUST_ON in (await page(jp_fetch, folder=str(other))).body.decode()
