@@ -184,7 +184,7 @@ def build_launch(config: VSCode, executable: str, root_dir: str) -> LaunchSpec:
     else:
         port = config.port
         argv += ["--bind-addr", f"127.0.0.1:{port}"]
-    if config.disable_workspace_trust:
+    if config.disable_workspace_trust:  # unsafe; by default the proxy decides per page (trust.py)
         argv.append("--disable-workspace-trust")
     # No "Deploy code-server for your team" advert in the user's welcome page.
     argv.append("--disable-getting-started-override")

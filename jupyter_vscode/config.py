@@ -108,9 +108,23 @@ class VSCode(Configurable):
     ).tag(config=True)
 
     disable_workspace_trust = Bool(
-        help="""Pass --disable-workspace-trust, so the user's own files open without the
-        'Do you trust the authors?' prompt. Default: $JUPYTER_VSCODE_DISABLE_WORKSPACE_TRUST,
-        else True.""",
+        help="""Pass --disable-workspace-trust: every folder opens trusted, another user's
+        included, whose .vscode settings, tasks and extensions can then run commands as you
+        (e.g. a terminal.integrated.env setting in a folder someone sends you a link to).
+        Unsafe on a machine shared with other users; trusted_folders is the safe way to open
+        your own work without a prompt. Default: $JUPYTER_VSCODE_DISABLE_WORKSPACE_TRUST, else
+        False (workspace trust on).""",
+    ).tag(config=True)
+
+    trusted_folders = List(
+        Unicode(),
+        help="""Folders that VS Code opens trusted, without the 'Do you trust the authors?'
+        prompt, with everything below them (a subfolder owned by another user or writable by
+        other users excepted); every other folder opens in Restricted Mode until you trust it.
+        '~' is the home directory, '{root_dir}' Jupyter's root directory (ServerApp.root_dir);
+        c.VSCode.folder, when set, is trusted too. '/' is never trusted.
+        Default: $JUPYTER_VSCODE_TRUSTED_FOLDERS (paths separated by ':'), else
+        ['{root_dir}', '~'].""",
     ).tag(config=True)
 
     launcher_enabled = Bool(
@@ -237,7 +251,15 @@ class VSCode(Configurable):
 
     @default("disable_workspace_trust")
     def _default_disable_workspace_trust(self) -> bool:
-        return bool(self._from_env("disable_workspace_trust", "DISABLE_WORKSPACE_TRUST", True))
+        return bool(self._from_env("disable_workspace_trust", "DISABLE_WORKSPACE_TRUST", False))
+
+    @default("trusted_folders")
+    def _default_trusted_folders(self) -> list[str]:
+        raw = _env("TRUSTED_FOLDERS")
+        if raw is None:
+            return ["{root_dir}", "~"]
+        self._env_sources["trusted_folders"] = f"${ENV_PREFIX}TRUSTED_FOLDERS={raw!r}"
+        return [part for part in raw.split(":") if part.strip()]
 
     @default("launcher_enabled")
     def _default_launcher_enabled(self) -> bool:
@@ -319,6 +341,17 @@ class VSCode(Configurable):
                 raise TraitError(
                     f"c.VSCode.trusted_origins contains {origin!r}: list host names, "
                     "never '*' (that would let any web page drive this VS Code)"
+                )
+        return value
+
+    @validate("trusted_folders")
+    def _check_trusted_folders(self, proposal: Any) -> list[str]:
+        value = list(proposal["value"])
+        for entry in value:
+            if "\0" in entry or not entry.startswith(("/", "~", "{root_dir}")):
+                raise TraitError(
+                    f"c.VSCode.trusted_folders contains {entry!r}: expected absolute paths, "
+                    "'~...' or '{root_dir}...'"
                 )
         return value
 

@@ -21,7 +21,7 @@ from tornado.iostream import StreamClosedError
 from yarl import URL
 
 from . import backend as http_backend
-from . import credentials, framing, pages, wsrelay
+from . import credentials, framing, pages, trust, wsrelay
 from .activity import HEADER_SIZE, SCAN_BYTES, classify, describe
 from .paths import API_PATH, URL_PATH
 from .supervisor import NotInstalled, StartFailed, State, Supervisor
@@ -384,6 +384,53 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         would hash every body, and answer 304 only after code-server had sent all of it)."""
         return None
 
+    def _opens_own_folder(self) -> bool:
+        """This workbench page load opens one of the user's own folders (see trust.py)."""
+        sup = self.supervisor
+        if sup.config.disable_workspace_trust:  # code-server trusts everything anyway
+            return False
+        # strip=False: VS Code opens "/home/u " (a sibling someone else may have made), not
+        # the "/home/u" tornado's default stripping would judge
+        return trust.page_is_own(
+            self.get_query_arguments("folder", strip=False),
+            self.get_query_arguments("workspace", strip=False),
+            trust.trusted_roots(sup.config, sup.root_dir),
+        )
+
+    async def _send_trusted_page(self, resp: Any) -> bool:
+        """Send code-server's workbench page with workspace trust off. False (nothing read or
+        sent) if the answer is not such a page: an error, a redirect, compressed."""
+        if resp.status != 200 or resp.headers.get("Content-Encoding", "identity") != "identity":
+            return False
+        if not resp.headers.get("Content-Type", "").startswith("text/html"):
+            return False
+        length = resp.headers.get("Content-Length")
+        if length is not None and (not length.isdigit() or int(length) > trust.MAX_PAGE_BYTES):
+            return False
+        page = b""
+        while len(page) <= trust.MAX_PAGE_BYTES:
+            chunk = await resp.content.readany()
+            if not chunk:
+                break
+            page += chunk
+        rewritten = trust.without_trust(page) if resp.content.at_eof() else None
+        self.clear_header("Content-Length")  # tornado sets it for what is written
+        if rewritten is not None:
+            self.write(rewritten)
+            return True
+        self.log.warning(
+            "[jupyter-vscode] the VS Code page has no enableWorkspaceTrust setting we know: "
+            "sent as it is (workspace trust stays on, so the folder opens in Restricted Mode)"
+        )
+        try:
+            while page:
+                self.write(page)
+                await web.RequestHandler.flush(self)
+                page = await resp.content.readany()
+        except StreamClosedError:
+            pass
+        return True
+
     async def _proxy_http(self, port: int, path: str) -> None:
         """Send this request to code-server on a pooled connection; stream the answer back."""
         import aiohttp
@@ -400,6 +447,15 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             headers[name] = context
         method = self.request.method or "GET"
         body = self._proxied_body()
+        workbench = method == "GET" and path in trust.WORKBENCH_PATHS
+        own_page = workbench and self._opens_own_folder()
+        if workbench:
+            # Whether trust is on depends on the folder's state now: no cached copy, and an
+            # own folder's page uncompressed, to be rewritten (a few KiB).
+            for name in ("If-None-Match", "If-Modified-Since"):
+                headers.popall(name, None)
+        if own_page:
+            headers.popall("Accept-Encoding", None)
         session = sup.http.session(socket_path, port, sup.pid)
         for attempt in (1, 2):
             try:
@@ -422,7 +478,11 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
                     value = rewrite(value, "localhost", port, path)
                 self.add_header(name, value)
             self._frame_like_jupyter()
+            if workbench:
+                self.set_header("Cache-Control", "no-store")
             length = resp.headers.get("Content-Length")
+            if own_page and await self._send_trusted_page(resp):
+                return
             if method == "HEAD" or resp.status in (204, 304) or resp.status < 200:
                 if length is not None and method == "HEAD":
                     self.set_header("Content-Length", length)

@@ -11,7 +11,8 @@ send messages through the proxy's websocket relay). $STUB_CSP is sent as a
 Content-Security-Policy header.
 With $STUB_CHILD=1 it starts a sleeping child in its own session, like code-server's terminals,
 to test that nothing outlives it; $STUB_GROUP_CHILD=<file> starts one in the stub's process
-group that writes <file> when it is asked to stop.
+group that writes <file> when it is asked to stop. With $STUB_WORKBENCH=1, "/" and "/vscode"
+answer with a page like code-server's workbench (see workbench()).
 """
 
 import json
@@ -129,6 +130,8 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self):
         if mode == "hang":
             time.sleep(3600)
+        if os.environ.get("STUB_WORKBENCH") and self.path.split("?")[0] in ("/", "/vscode"):
+            return self.workbench()
         body = json.dumps(
             dict(self.headers.items())
             if self.path.startswith("/echo")
@@ -139,6 +142,31 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         if os.environ.get("STUB_CSP"):
             self.send_header("Content-Security-Policy", os.environ["STUB_CSP"])
+        self.end_headers()
+        self.wfile.write(body)
+
+    def workbench(self):
+        """A page like code-server's workbench: its configuration (trust on, as without
+        --disable-workspace-trust) HTML-escaped in a meta tag; gzip when the client takes it,
+        as code-server's compression middleware does."""
+        import gzip
+        import html
+
+        trust = "--disable-workspace-trust" not in sys.argv
+        settings = json.dumps(
+            {"remoteAuthority": "remote", "enableWorkspaceTrust": trust}, separators=(",", ":")
+        )
+        body = (
+            '<!DOCTYPE html><html><head><meta id="vscode-workbench-web-configuration" '
+            f'data-settings="{html.escape(settings, quote=True)}"></head><body></body></html>'
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("ETag", 'W/"stub-workbench"')
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body)
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 

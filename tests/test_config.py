@@ -18,7 +18,15 @@ def make(
 
 def test_defaults_are_documented_values(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
-    for name in ("TRANSPORT", "PORT", "START_TIMEOUT", "EXTRA_ARGS", "USER_DATA_DIR"):
+    for name in (
+        "TRANSPORT",
+        "PORT",
+        "START_TIMEOUT",
+        "EXTRA_ARGS",
+        "USER_DATA_DIR",
+        "DISABLE_WORKSPACE_TRUST",
+        "TRUSTED_FOLDERS",
+    ):
         monkeypatch.delenv("JUPYTER_VSCODE_" + name, raising=False)
     c = VSCode()
     c.validate_all()
@@ -29,7 +37,8 @@ def test_defaults_are_documented_values(monkeypatch, tmp_path):
     assert c.user_data_dir == str(tmp_path / ".local" / "share" / "code-server")
     assert c.extensions_dir == str(tmp_path / ".local" / "share" / "code-server" / "extensions")
     assert c.launcher_title == "VS Code"
-    assert c.disable_workspace_trust is True
+    assert c.disable_workspace_trust is False
+    assert c.trusted_folders == ["{root_dir}", "~"]
 
 
 def test_env_vars_are_fallbacks(monkeypatch):
@@ -37,13 +46,13 @@ def test_env_vars_are_fallbacks(monkeypatch):
         "JUPYTER_VSCODE_TRANSPORT": "port",
         "JUPYTER_VSCODE_PORT": "9000",
         "JUPYTER_VSCODE_EXTRA_ARGS": "--log debug --locale 'en US'",
-        "JUPYTER_VSCODE_DISABLE_WORKSPACE_TRUST": "false",
+        "JUPYTER_VSCODE_DISABLE_WORKSPACE_TRUST": "true",
         "JUPYTER_VSCODE_START_TIMEOUT": "12.5",
     }
     c = make(monkeypatch, env)
     assert (c.transport, c.port, c.start_timeout) == ("port", 9000, 12.5)
     assert c.extra_args == ["--log", "debug", "--locale", "en US"]
-    assert c.disable_workspace_trust is False
+    assert c.disable_workspace_trust is True
     # configured values win over the environment
     c = make(monkeypatch, env, port=9100, transport="socket")
     assert (c.transport, c.port) == ("socket", 9100)

@@ -39,7 +39,8 @@ def test_documented_defaults_match(monkeypatch, tmp_path):
     rows = table_rows()
     for name in ("transport", "port", "start_timeout", "max_restarts", "launcher_title"):
         assert str(getattr(c, name)).rstrip("0").rstrip(".") in rows[name][1], name
-    assert rows["disable_workspace_trust"][1] == "`True`" and c.disable_workspace_trust
+    assert rows["disable_workspace_trust"][1] == "`False`" and not c.disable_workspace_trust
+    assert rows["trusted_folders"][1] == f"`{c.trusted_folders!r}`"
 
 
 def readme_commands() -> list[str]:
