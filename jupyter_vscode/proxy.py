@@ -136,7 +136,16 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             backend.close()
             self._send(e.code if e.code >= 400 else 502, None, f"code-server refused: {e}")
             return
-        except (StreamClosedError, asyncio.TimeoutError, httputil.HTTPInputError) as e:
+        except asyncio.TimeoutError:
+            backend.close()
+            self._send(
+                504,
+                None,
+                "code-server did not answer the websocket handshake within "
+                f"{wsrelay.HANDSHAKE_TIMEOUT:g} s",
+            )
+            return
+        except (StreamClosedError, httputil.HTTPInputError) as e:
             backend.close()
             self._send(502, None, f"code-server did not answer the websocket handshake: {e!r}")
             return
@@ -328,6 +337,20 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             return None
         return await self._proxy_http(port, path)
 
+    def _send_not_answering(self, method: str, path: str, limit: float) -> None:
+        """code-server accepted the request but sent no answer within response_timeout."""
+        self.log.warning(
+            "[jupyter-vscode] code-server did not answer %s %s within %gs "
+            "(c.VSCode.response_timeout): 504",
+            method,
+            path,
+            limit,
+        )
+        html = None
+        if self._wants_page():
+            html = pages.not_answering_page(limit, self._api_url(), self.xsrf_token.decode())
+        self._send(504, html, f"code-server did not answer within {limit:g} s")
+
     def compute_etag(self) -> str | None:
         """None: a proxy passes code-server's validators on and never invents its own (tornado
         would hash every body, and answer 304 only after code-server had sent all of it)."""
@@ -350,17 +373,27 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         method = self.request.method or "GET"
         body = self._proxied_body()
         session = sup.http.session(socket_path, port, sup.pid)
+        limit = sup.config.response_timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit if limit > 0 else None
         for attempt in (1, 2):
             try:
-                resp = await session.request(
-                    method, url, headers=headers, data=body, allow_redirects=False
+                # bounded: the wait for code-server's status and headers, not the body's
+                resp = await asyncio.wait_for(
+                    session.request(method, url, headers=headers, data=body, allow_redirects=False),
+                    None if deadline is None else max(deadline - loop.time(), 0.0),
                 )
                 break
+            except asyncio.TimeoutError as e:
+                if isinstance(e, aiohttp.ClientError):  # aiohttp's own (connect) timeout
+                    raise web.HTTPError(502, f"code-server did not answer: {e!r}") from None
+                self._send_not_answering(method, path, limit)
+                return
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as e:
                 # A pooled connection closed under us: idempotent requests go again, once.
                 if attempt == 2 or method not in http_backend.IDEMPOTENT:
                     raise web.HTTPError(502, f"code-server did not answer: {e}") from None
-            except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            except aiohttp.ClientError as e:
                 raise web.HTTPError(502, f"code-server did not answer: {e}") from None
         async with resp:
             self.set_status(resp.status, resp.reason)
