@@ -107,6 +107,14 @@ class VSCode(Configurable):
         shown. Default: $JUPYTER_VSCODE_MAX_RESTARTS, else 5.""",
     ).tag(config=True)
 
+    health_timeout = Float(
+        help="""Seconds code-server may fail its health check (``GET /healthz`` on its socket
+        or port, probed every few seconds, each probe waiting up to a third of this) before it
+        is killed and started again; such a restart counts like a crash (growing pauses, and
+        after max_restarts in a row the failure page). At least three probes in a row must
+        fail. Default: $JUPYTER_VSCODE_HEALTH_TIMEOUT, else 30; 0 = no health check.""",
+    ).tag(config=True)
+
     response_timeout = Float(
         help="""Seconds a proxied request waits for code-server to begin its answer (status
         and headers) before the browser gets a 504 page (scripts: JSON). Only the wait for
@@ -242,6 +250,10 @@ class VSCode(Configurable):
     def _default_max_restarts(self) -> int:
         return int(self._from_env("max_restarts", "MAX_RESTARTS", 5))
 
+    @default("health_timeout")
+    def _default_health_timeout(self) -> float:
+        return float(self._from_env("health_timeout", "HEALTH_TIMEOUT", 30.0))
+
     @default("response_timeout")
     def _default_response_timeout(self) -> float:
         return float(self._from_env("response_timeout", "RESPONSE_TIMEOUT", 120.0))
@@ -315,7 +327,7 @@ class VSCode(Configurable):
             raise TraitError(f"c.VSCode.max_restarts={value!r}: expected 0 or more")
         return value
 
-    @validate("response_timeout")
+    @validate("health_timeout", "response_timeout")
     def _check_seconds_or_off(self, proposal: Any) -> float:
         value = float(proposal["value"])
         if not 0 <= value < float("inf"):

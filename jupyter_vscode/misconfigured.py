@@ -103,6 +103,8 @@ class MisconfiguredSupervisor:
             "log_file": None,
             "idle_seconds": None,
             "idle_stops": 0,
+            "healthy": None,
+            "health_restarts": 0,
         }
 
     async def ensure_started(self, timeout: float | None = None) -> None:

@@ -339,6 +339,7 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
 
     def _send_not_answering(self, method: str, path: str, limit: float) -> None:
         """code-server accepted the request but sent no answer within response_timeout."""
+        sup = self.supervisor
         self.log.warning(
             "[jupyter-vscode] code-server did not answer %s %s within %gs "
             "(c.VSCode.response_timeout): 504",
@@ -346,10 +347,17 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             path,
             limit,
         )
+        health = sup.config.health_timeout
         html = None
         if self._wants_page():
-            html = pages.not_answering_page(limit, self._api_url(), self.xsrf_token.decode())
-        self._send(504, html, f"code-server did not answer within {limit:g} s")
+            xsrf = self.xsrf_token.decode()
+            html = pages.not_answering_page(limit, health, self._api_url(), xsrf)
+        watch = (
+            f"it is health-checked and restarted if it stays unresponsive for {health:g} s"
+            if health > 0
+            else "health checks are off (c.VSCode.health_timeout = 0)"
+        )
+        self._send(504, html, f"code-server did not answer within {limit:g} s; {watch}")
 
     def compute_etag(self) -> str | None:
         """None: a proxy passes code-server's validators on and never invents its own (tornado
