@@ -122,8 +122,7 @@ def not_answering_page(seconds: float, health_timeout: float, api_url: str, xsrf
         "<h1>VS Code is not answering</h1>"
         f"<p>code-server did not answer within {escape(f'{seconds:g}')} s "
         "(<code>c.VSCode.response_timeout</code>). It may be overloaded or stuck.</p>"
-        f"<p>{watch} Reload this page to try again, or restart it now (unsaved editor "
-        "changes are kept as backups).</p>"
+        f"<p>{watch} Reload this page to try again, or restart it now.</p>"
         "<p><button id=restart onclick='jvRestart()'>Restart VS Code</button></p>"
     )
     return _page("VS Code is not answering", body, _api_script(api_url, xsrf, poll=False))
