@@ -312,6 +312,25 @@ async def test_stopped_code_server_gets_504_then_is_restarted(jp_fetch, supervis
     assert r.code == 200 and b"workbench" in r.body
 
 
+@pytest.mark.vscode(
+    extra_args=["--user-data-dir", "/proc/jupyter-vscode-test/ud"],
+    response_timeout=2,
+    health_timeout=3,
+    max_restarts=1,
+)
+async def test_user_data_dir_under_proc_wedges_and_ends_on_the_failure_page(jp_fetch, supervisor):
+    """The finding as it was seen: with a --user-data-dir it cannot use, code-server answers
+    /healthz at first, then (once VS Code's server loads) nothing at all, while it runs on."""
+    r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"}, request_timeout=60)
+    assert r.code in (503, 504), r.code  # starting page, or the wait for an answer ran out
+    await wait_until(lambda: supervisor.state.value == "failed", timeout=150)
+    status = supervisor.status()
+    assert "did not answer its health check (GET /healthz)" in status["error"]
+    assert status["health_restarts"] == 2  # 1 + max_restarts
+    r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"})
+    assert r.code == 503 and "health check" in r.body.decode()
+
+
 def _family(pid: int) -> list[int]:
     return [pid, *descendants(pid)]
 
