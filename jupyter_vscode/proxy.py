@@ -359,6 +359,14 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         )
         self._send(504, html, f"code-server did not answer within {limit:g} s; {watch}")
 
+    def _send_restarted(self) -> None:
+        """code-server went away while answering a request that is not sent twice."""
+        message = "code-server was stopped or restarted while answering; try again"
+        if self._wants_page():
+            self._send(503, pages.starting_page(self._api_url(), self.xsrf_token.decode()), "")
+        else:
+            self._send(503, None, message)
+
     def compute_etag(self) -> str | None:
         """None: a proxy passes code-server's validators on and never invents its own (tornado
         would hash every body, and answer 304 only after code-server had sent all of it)."""
@@ -371,8 +379,7 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         if not path.startswith("/"):
             path = "/" + path
         sup = self.supervisor
-        socket_path = self.unix_socket
-        host = "localhost" if socket_path else "127.0.0.1"
+        host = "localhost" if self.unix_socket else "127.0.0.1"
         url = URL(self.get_client_uri("http", host, port or 80, path), encoded=True)
         headers = http_backend.request_headers(self.proxy_request_headers())
         context = url_path_join(self.base_url, self.proxy_base)
@@ -380,11 +387,13 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             headers[name] = context
         method = self.request.method or "GET"
         body = self._proxied_body()
-        session = sup.http.session(socket_path, port, sup.pid)
+        pid = sup.pid
         limit = sup.config.response_timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit if limit > 0 else None
         for attempt in (1, 2):
+            # per attempt: a restart between them means a new socket and a new pool
+            session = sup.http.session(self.unix_socket, port, sup.pid)
             try:
                 # bounded: the wait for code-server's status and headers, not the body's
                 resp = await asyncio.wait_for(
@@ -397,7 +406,17 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
                     raise web.HTTPError(502, f"code-server did not answer: {e!r}") from None
                 self._send_not_answering(method, path, limit)
                 return
-            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as e:
+            except aiohttp.ClientConnectionError as e:
+                gone = not sup.is_running() or sup.pid != pid
+                if gone and method in http_backend.IDEMPOTENT and attempt == 1:
+                    # killed under this request (a health-check restart, a crash, a stop): go
+                    # to the code-server that replaces it, like a first request would
+                    if not await self._ready(as_page=self._wants_page()):
+                        return
+                    continue
+                if gone:
+                    self._send_restarted()
+                    return
                 # A pooled connection closed under us: idempotent requests go again, once.
                 if attempt == 2 or method not in http_backend.IDEMPOTENT:
                     raise web.HTTPError(502, f"code-server did not answer: {e}") from None

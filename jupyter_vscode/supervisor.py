@@ -120,6 +120,11 @@ class StartFailed(RuntimeError):
     """code-server did not come up; the message says why, the log says more."""
 
 
+class _GaveUp(StartFailed):
+    """A start that was asked for while the supervisor was giving up (e.g. a request during a
+    health-check restart that turned out the last allowed): it stays failed."""
+
+
 _VERSION_RE = re.compile(r"\bcode-server (\d+\.\d+\.\d+\S*)")
 
 
@@ -311,6 +316,8 @@ class Supervisor:
             try:
                 await self._start_once()
                 return
+            except _GaveUp:
+                raise
             except NotInstalled as e:
                 self.state = State.MISSING
                 self.error = f"{e}; {e.hint}"
@@ -340,6 +347,8 @@ class Supervisor:
             await self._start_once_locked()
 
     async def _start_once_locked(self) -> None:
+        if self.state is State.FAILED:  # given up while this start waited for the lock
+            raise _GaveUp(self.error)
         lookup = find_code_server(self.config.code_server, self.config.setting("code_server"))
         if lookup.path is None:
             raise NotInstalled(lookup)

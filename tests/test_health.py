@@ -210,3 +210,21 @@ async def test_stop_during_a_failing_health_check_stays_stopped(jp_fetch, superv
         await asyncio.sleep(0.2)
         assert not supervisor.is_running()
     assert starts(tmp_path) == 1
+
+
+@pytest.mark.vscode(health_timeout=1, response_timeout=60)
+async def test_request_waiting_on_a_wedged_code_server_when_it_is_restarted(jp_fetch, supervisor):
+    """The defaults' order (health_timeout < response_timeout): the health check kills the
+    wedged process under a waiting request. The page load is answered by the new code-server
+    or with the starting page (which turns into VS Code), never an error."""
+    assert (await get(jp_fetch, "vscode/")).code == 200
+    first = supervisor.pid
+    os.kill(first, signal.SIGUSR1)
+    r = await get(jp_fetch, "vscode", "page", headers=page())
+    assert supervisor.pid != first
+    body = r.body.decode()
+    assert r.code in (200, 503), (r.code, body)
+    if r.code == 503:
+        assert "Starting VS Code" in body
+    r = await get(jp_fetch, "vscode", "static", "x.js")  # a script's, after the restart
+    assert r.code in (200, 503), (r.code, r.body)
