@@ -107,6 +107,21 @@ class VSCode(Configurable):
         shown. Default: $JUPYTER_VSCODE_MAX_RESTARTS, else 5.""",
     ).tag(config=True)
 
+    health_timeout = Float(
+        help="""Seconds code-server may fail its health check (``GET /healthz`` on its socket
+        or port, probed every few seconds, each probe waiting up to a third of this) before it
+        is killed and started again; such a restart counts like a crash (growing pauses, and
+        after max_restarts in a row the failure page). At least three probes in a row must
+        fail. Default: $JUPYTER_VSCODE_HEALTH_TIMEOUT, else 30; 0 = no health check.""",
+    ).tag(config=True)
+
+    response_timeout = Float(
+        help="""Seconds a proxied request waits for code-server to begin its answer (status
+        and headers) before the browser gets a 504 page (scripts: JSON). Only the wait for
+        the headers is bounded, not a long body being streamed, nor open websockets.
+        Default: $JUPYTER_VSCODE_RESPONSE_TIMEOUT, else 120; 0 = wait forever.""",
+    ).tag(config=True)
+
     disable_workspace_trust = Bool(
         help="""Pass --disable-workspace-trust: every folder opens trusted, another user's
         included, whose .vscode settings, tasks and extensions can then run commands as you
@@ -249,6 +264,14 @@ class VSCode(Configurable):
     def _default_max_restarts(self) -> int:
         return int(self._from_env("max_restarts", "MAX_RESTARTS", 5))
 
+    @default("health_timeout")
+    def _default_health_timeout(self) -> float:
+        return float(self._from_env("health_timeout", "HEALTH_TIMEOUT", 30.0))
+
+    @default("response_timeout")
+    def _default_response_timeout(self) -> float:
+        return float(self._from_env("response_timeout", "RESPONSE_TIMEOUT", 120.0))
+
     @default("disable_workspace_trust")
     def _default_disable_workspace_trust(self) -> bool:
         return bool(self._from_env("disable_workspace_trust", "DISABLE_WORKSPACE_TRUST", False))
@@ -324,6 +347,14 @@ class VSCode(Configurable):
         value = int(proposal["value"])
         if value < 0:
             raise TraitError(f"c.VSCode.max_restarts={value!r}: expected 0 or more")
+        return value
+
+    @validate("health_timeout", "response_timeout")
+    def _check_seconds_or_off(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not 0 <= value < float("inf"):
+            name = proposal["trait"].name
+            raise TraitError(f"c.VSCode.{name}={value!r}: expected seconds >= 0 (0 = off)")
         return value
 
     @validate("idle_timeout")

@@ -104,6 +104,8 @@ class MisconfiguredSupervisor:
             "idle_seconds": None,
             "idle_stops": 0,
             "workbench_starting": False,
+            "healthy": None,
+            "health_restarts": 0,
         }
 
     async def ensure_started(self, timeout: float | None = None) -> None:

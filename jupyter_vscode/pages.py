@@ -1,4 +1,5 @@
-"""The pages shown instead of VS Code: starting, not installed, failed, misconfigured.
+"""The pages shown instead of VS Code: starting, not installed, failed, not answering,
+misconfigured.
 
 Plain HTML with a little script; every value is escaped. No tracebacks, ever.
 """
@@ -103,6 +104,28 @@ def failed_page(message: str, log_lines: list[str], api_url: str, xsrf: str) -> 
         f"<pre id=log>{escape(log_text)}</pre>"
     )
     return _page("VS Code could not start", body, _api_script(api_url, xsrf, poll=False))
+
+
+def not_answering_page(seconds: float, health_timeout: float, api_url: str, xsrf: str) -> str:
+    """A request code-server accepted but did not answer within ``seconds`` (a 504)."""
+    if health_timeout > 0:
+        watch = (
+            "It is being health-checked: if it keeps not answering for "
+            f"{escape(f'{health_timeout:g}')} s, it is restarted by itself."
+        )
+    else:
+        watch = (
+            "Health checks are off (<code>c.VSCode.health_timeout = 0</code>), so it is not "
+            "restarted by itself."
+        )
+    body = (
+        "<h1>VS Code is not answering</h1>"
+        f"<p>code-server did not answer within {escape(f'{seconds:g}')} s "
+        "(<code>c.VSCode.response_timeout</code>). It may be overloaded or stuck.</p>"
+        f"<p>{watch} Reload this page to try again, or restart it now.</p>"
+        "<p><button id=restart onclick='jvRestart()'>Restart VS Code</button></p>"
+    )
+    return _page("VS Code is not answering", body, _api_script(api_url, xsrf, poll=False))
 
 
 def misconfigured_page(message: str) -> str:

@@ -163,7 +163,16 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             backend.close()
             self._send(e.code if e.code >= 400 else 502, None, f"code-server refused: {e}")
             return
-        except (StreamClosedError, asyncio.TimeoutError, httputil.HTTPInputError) as e:
+        except asyncio.TimeoutError:
+            backend.close()
+            self._send(
+                504,
+                None,
+                "code-server did not answer the websocket handshake within "
+                f"{wsrelay.HANDSHAKE_TIMEOUT:g} s",
+            )
+            return
+        except (StreamClosedError, httputil.HTTPInputError) as e:
             backend.close()
             self._send(502, None, f"code-server did not answer the websocket handshake: {e!r}")
             return
@@ -379,6 +388,36 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
             return None
         return await self._proxy_http(port, path)
 
+    def _send_not_answering(self, method: str, path: str, limit: float) -> None:
+        """code-server accepted the request but sent no answer within response_timeout."""
+        sup = self.supervisor
+        self.log.warning(
+            "[jupyter-vscode] code-server did not answer %s %s within %gs "
+            "(c.VSCode.response_timeout): 504",
+            method,
+            path,
+            limit,
+        )
+        health = sup.config.health_timeout
+        html = None
+        if self._wants_page():
+            xsrf = self.xsrf_token.decode()
+            html = pages.not_answering_page(limit, health, self._api_url(), xsrf)
+        watch = (
+            f"it is health-checked and restarted if it stays unresponsive for {health:g} s"
+            if health > 0
+            else "health checks are off (c.VSCode.health_timeout = 0)"
+        )
+        self._send(504, html, f"code-server did not answer within {limit:g} s; {watch}")
+
+    def _send_restarted(self) -> None:
+        """code-server went away while answering a request that is not sent twice."""
+        message = "code-server was stopped or restarted while answering; try again"
+        if self._wants_page():
+            self._send(503, pages.starting_page(self._api_url(), self.xsrf_token.decode()), "")
+        else:
+            self._send(503, None, message)
+
     def compute_etag(self) -> str | None:
         """None: a proxy passes code-server's validators on and never invents its own (tornado
         would hash every body, and answer 304 only after code-server had sent all of it)."""
@@ -438,8 +477,7 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
         if not path.startswith("/"):
             path = "/" + path
         sup = self.supervisor
-        socket_path = self.unix_socket
-        host = "localhost" if socket_path else "127.0.0.1"
+        host = "localhost" if self.unix_socket else "127.0.0.1"
         url = URL(self.get_client_uri("http", host, port or 80, path), encoded=True)
         headers = http_backend.request_headers(self.proxy_request_headers())
         context = url_path_join(self.base_url, self.proxy_base)
@@ -456,18 +494,40 @@ class VSCodeProxyHandler(NamedLocalProxyHandler):
                 headers.popall(name, None)
         if own_page:
             headers.popall("Accept-Encoding", None)
-        session = sup.http.session(socket_path, port, sup.pid)
+        pid = sup.pid
+        limit = sup.config.response_timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit if limit > 0 else None
         for attempt in (1, 2):
+            # per attempt: a restart between them means a new socket and a new pool
+            session = sup.http.session(self.unix_socket, port, sup.pid)
             try:
-                resp = await session.request(
-                    method, url, headers=headers, data=body, allow_redirects=False
+                # bounded: the wait for code-server's status and headers, not the body's
+                resp = await asyncio.wait_for(
+                    session.request(method, url, headers=headers, data=body, allow_redirects=False),
+                    None if deadline is None else max(deadline - loop.time(), 0.0),
                 )
                 break
-            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as e:
+            except asyncio.TimeoutError as e:
+                if isinstance(e, aiohttp.ClientError):  # aiohttp's own (connect) timeout
+                    raise web.HTTPError(502, f"code-server did not answer: {e!r}") from None
+                self._send_not_answering(method, path, limit)
+                return
+            except aiohttp.ClientConnectionError as e:
+                gone = not sup.is_running() or sup.pid != pid
+                if gone and method in http_backend.IDEMPOTENT and attempt == 1:
+                    # killed under this request (a health-check restart, a crash, a stop): go
+                    # to the code-server that replaces it, like a first request would
+                    if not await self._ready(as_page=self._wants_page()):
+                        return
+                    continue
+                if gone:
+                    self._send_restarted()
+                    return
                 # A pooled connection closed under us: idempotent requests go again, once.
                 if attempt == 2 or method not in http_backend.IDEMPOTENT:
                     raise web.HTTPError(502, f"code-server did not answer: {e}") from None
-            except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            except aiohttp.ClientError as e:
                 raise web.HTTPError(502, f"code-server did not answer: {e}") from None
         async with resp:
             self.set_status(resp.status, resp.reason)

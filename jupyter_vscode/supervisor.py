@@ -3,7 +3,9 @@
 One Supervisor per Jupyter server. It starts code-server on demand (many concurrent callers
 share one start), notices any exit (crash, signal, exit code 0), starts it again on the next
 request, backs off on a crash loop and gives up after ``max_restarts`` failures in a row, until
-someone asks for a restart.
+someone asks for a restart. A running code-server is health-checked (``GET /healthz``): one
+that stops answering for ``health_timeout`` seconds (wedged: the socket accepts, nothing
+answers) is killed and started again, and that counts as a failure like a crash.
 """
 
 from __future__ import annotations
@@ -43,6 +45,53 @@ PROBE_INTERVAL = 0.02
 
 STOP_GRACE_SECONDS = 5.0
 
+#: A failing health check restarts code-server only after this many failed probes in a row
+#: (besides their spanning c.VSCode.health_timeout seconds).
+HEALTH_MIN_FAILURES = 3
+#: Longest pause between two health probes.
+HEALTH_MAX_INTERVAL = 5.0
+#: Longest wait for one probe's answer (a busy but healthy Node answers /healthz in ms).
+HEALTH_MAX_PROBE_TIMEOUT = 10.0
+
+
+def health_timings(health_timeout: float) -> tuple[float, float]:
+    """(pause between probes, one probe's timeout) for ``health_timeout`` seconds: at least
+    six probes fit in it, and each waits up to a third of it (the default 30 s: every 5 s,
+    10 s each)."""
+    interval = min(health_timeout / 6, HEALTH_MAX_INTERVAL)
+    return interval, min(health_timeout / 3, HEALTH_MAX_PROBE_TIMEOUT)
+
+
+class HealthTracker:
+    """Decides when failing health probes mean "restart": ``HEALTH_MIN_FAILURES`` failed
+    probes in a row whose failing spans at least ``limit`` seconds (from the start of the
+    first failed probe). One answer in between starts the count again."""
+
+    def __init__(self, limit: float):
+        self.limit = limit
+        self.failures = 0
+        self.failing_since: float | None = None
+        self.probes = 0
+
+    @property
+    def healthy(self) -> bool:
+        return self.failures == 0
+
+    def failing_for(self, now: float) -> float:
+        return 0.0 if self.failing_since is None else now - self.failing_since
+
+    def record(self, answered: bool, began: float, now: float) -> bool:
+        """Note one probe (started at ``began``, done at ``now``); True: restart now."""
+        self.probes += 1
+        if answered:
+            self.failures = 0
+            self.failing_since = None
+            return False
+        self.failures += 1
+        if self.failing_since is None:
+            self.failing_since = began
+        return self.failures >= HEALTH_MIN_FAILURES and now - self.failing_since >= self.limit
+
 
 class State(str, enum.Enum):
     STOPPED = "stopped"
@@ -70,6 +119,11 @@ class NotInstalled(RuntimeError):
 
 class StartFailed(RuntimeError):
     """code-server did not come up; the message says why, the log says more."""
+
+
+class _GaveUp(StartFailed):
+    """A start that was asked for while the supervisor was giving up (e.g. a request during a
+    health-check restart that turned out the last allowed): it stays failed."""
 
 
 _VERSION_RE = re.compile(r"\bcode-server (\d+\.\d+\.\d+\S*)")
@@ -107,6 +161,11 @@ class Supervisor:
         self._reader_task: asyncio.Task[None] | None = None
         self._idle_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Task[int | None] | None = None
+        self._health_task: asyncio.Task[None] | None = None
+        #: The current process's health probes (None: not running, or no health check).
+        self.health: HealthTracker | None = None
+        #: Restarts because code-server stopped answering its health check.
+        self.health_restarts = 0
         self._last_use = clock()
         #: Until when the traffic of a workbench that was just opened is its start-up, not use
         #: (see note_workbench_opened), and the latest that start-up may end.
@@ -167,7 +226,16 @@ class Supervisor:
             "idle_seconds": round(max(0.0, self._idle_seconds()), 1),
             "idle_stops": self.idle_stops,
             "workbench_starting": self.workbench_starting(),
+            "healthy": self.is_healthy(),
+            "health_restarts": self.health_restarts,
         }
+
+    def is_healthy(self) -> bool | None:
+        """Whether the running code-server answered its last health probe; None when it is
+        not running or health checks are off (c.VSCode.health_timeout = 0)."""
+        if not self.is_running() or self.health is None:
+            return None
+        return self.health.healthy
 
     def note_activity(self) -> None:
         """Somebody used VS Code just now (see activity.py for what counts)."""
@@ -283,6 +351,8 @@ class Supervisor:
             try:
                 await self._start_once()
                 return
+            except _GaveUp:
+                raise
             except NotInstalled as e:
                 self.state = State.MISSING
                 self.error = f"{e}; {e.hint}"
@@ -312,6 +382,8 @@ class Supervisor:
             await self._start_once_locked()
 
     async def _start_once_locked(self) -> None:
+        if self.state is State.FAILED:  # given up while this start waited for the lock
+            raise _GaveUp(self.error)
         lookup = find_code_server(self.config.code_server, self.config.setting("code_server"))
         if lookup.path is None:
             raise NotInstalled(lookup)
@@ -381,6 +453,10 @@ class Supervisor:
         self._last_use = self._clock()
         if self.config.idle_timeout > 0:
             self._idle_task = asyncio.ensure_future(self._idle_watch(proc))
+        self.health = None
+        if self.config.health_timeout > 0:
+            self.health = HealthTracker(self.config.health_timeout)
+            self._health_task = asyncio.ensure_future(self._health_watch(proc, spec, self.health))
 
     async def _wait_ready(self, proc: asyncio.subprocess.Process, spec: LaunchSpec) -> None:
         deadline = self._clock() + self.config.start_timeout
@@ -476,6 +552,75 @@ class Supervisor:
                 await self.stop()
                 return
 
+    async def _health_watch(
+        self, proc: asyncio.subprocess.Process, spec: LaunchSpec, health: HealthTracker
+    ) -> None:
+        """Probe ``/healthz`` (over the proxy's transport) while this process runs; restart it
+        when it stops answering (see HealthTracker)."""
+        interval, probe_timeout = health_timings(health.limit)
+        while self._proc is proc and proc.returncode is None:
+            await asyncio.sleep(interval)
+            if self._proc is not proc or proc.returncode is not None:
+                return
+            began = self._clock()
+            answered = await http_probe(spec, timeout=probe_timeout) is not None
+            if self._proc is not proc or proc.returncode is not None:
+                return  # stopped or exited meanwhile: _watch or stop() deal with it
+            if health.record(answered, began, self._clock()):
+                await self._restart_unhealthy(proc, health)
+                return
+            if not answered:
+                self.log.info(
+                    "[jupyter-vscode] code-server (pid %d) did not answer its health check "
+                    "(%d in a row, %.0fs)",
+                    proc.pid,
+                    health.failures,
+                    health.failing_for(self._clock()),
+                )
+
+    async def _restart_unhealthy(
+        self, proc: asyncio.subprocess.Process, health: HealthTracker
+    ) -> None:
+        """Kill a code-server that stopped answering and start it again: a failure counted
+        like a crash (a wedge soon after a start is part of a loop; after max_restarts in a
+        row the supervisor gives up)."""
+        async with self._lifecycle:
+            if self._proc is not proc or self._stopping:
+                return
+            now = self._clock()
+            failing = health.failing_for(now)
+            healthy_for = (health.failing_since or now) - (self._ready_at or now)
+            if healthy_for < QUICK_EXIT_SECONDS:
+                self._failures += 1
+            else:
+                self._failures = 1  # after a long healthy run: the first of a new series
+            self.health_restarts += 1
+            why = (
+                f"did not answer its health check (GET /healthz) for {failing:.0f} s "
+                f"(c.VSCode.health_timeout = {health.limit:g})"
+            )
+            self.output.mark(f"code-server (pid {proc.pid}) {why}: killing it")
+            self.log.warning(
+                "[jupyter-vscode] code-server (pid %d) %s; killing it and starting it again "
+                "(failure %d/%d)",
+                proc.pid,
+                why,
+                self._failures,
+                self.config.max_restarts + 1,
+            )
+            await self._terminate()
+            self.last_exit = proc.returncode
+            if self._failures > self.config.max_restarts:
+                self.state = State.FAILED
+                self.error = (
+                    f"code-server {why}, {self._failures} times in a row; it was killed each time"
+                )
+                self.log.error("[jupyter-vscode] giving up until restarted: %s", self.error)
+                return
+            self.state = State.STOPPED
+        if not self._stopping:
+            self.start_soon()  # its pause grows with the failures, as after a crash
+
     async def _terminate(self) -> None:
         # Take everything of the current run before the first await, so that whatever runs
         # meanwhile sees no half-stopped process and we never clean up a newer run's files.
@@ -485,8 +630,12 @@ class Supervisor:
         watch, self._watch_task = self._watch_task, None
         idle_task, self._idle_task = self._idle_task, None
         warm, self._warm_task = self._warm_task, None
+        health_task, self._health_task = self._health_task, None
+        self.health = None
         if warm is not None:
             warm.cancel()
+        if health_task is not None and health_task is not asyncio.current_task():
+            health_task.cancel()
         if idle_task is not None and idle_task is not asyncio.current_task():
             idle_task.cancel()
         if watch is not None and not watch.done():

@@ -13,10 +13,14 @@ With $STUB_CHILD=1 it starts a sleeping child in its own session, like code-serv
 to test that nothing outlives it; $STUB_GROUP_CHILD=<file> starts one in the stub's process
 group that writes <file> when it is asked to stop. With $STUB_WORKBENCH=1, "/" and "/vscode"
 answer with a page like code-server's workbench (see workbench()).
+Wedging, like a stuck code-server (its socket still listens and accepts, nothing answers):
+SIGUSR1 wedges it at once, SIGUSR2 makes it answer again; $STUB_WEDGE_AFTER=<s> wedges it that
+many seconds after it starts listening.
 """
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -50,7 +54,6 @@ if mode == "crash":
 if mode == "slow":
     time.sleep(float(os.environ.get("STUB_DELAY", "2")))
 if os.environ.get("STUB_TERM_DELAY"):
-    import signal
 
     def slow_exit(signum, frame):
         time.sleep(float(os.environ["STUB_TERM_DELAY"]))
@@ -82,6 +85,23 @@ if os.environ.get("STUB_CHILD"):
     subprocess.Popen(["sleep", "300"], start_new_session=True)
 
 
+wedged = threading.Event()
+unwedged = threading.Event()
+
+
+def _wedge(*_):
+    unwedged.clear()
+    wedged.set()
+
+
+def _unwedge(*_):
+    wedged.clear()
+    unwedged.set()
+
+
+signal.signal(signal.SIGUSR1, _wedge)
+signal.signal(signal.SIGUSR2, _unwedge)
+
 requests_record = os.environ.get("STUB_REQUESTS")
 record_lock = threading.Lock()
 
@@ -100,6 +120,12 @@ class Handler(BaseHTTPRequestHandler):
         )
         with record_lock, open(requests_record, "a") as f:
             f.write(line + "\n")
+
+    def parse_request(self):
+        # wedged: the request was accepted and read, and no answer comes (until SIGUSR2)
+        while wedged.is_set():
+            unwedged.wait(1.0)
+        return super().parse_request()
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -201,5 +227,9 @@ if mode == "exit0":
         os._exit(0)
 
     threading.Thread(target=later, daemon=True).start()
+if os.environ.get("STUB_WEDGE_AFTER"):
+    timer = threading.Timer(float(os.environ["STUB_WEDGE_AFTER"]), _wedge)
+    timer.daemon = True
+    timer.start()
 print("[stub] HTTP server listening", flush=True)
 server.serve_forever()

@@ -26,6 +26,8 @@ def test_defaults_are_documented_values(monkeypatch, tmp_path):
         "USER_DATA_DIR",
         "DISABLE_WORKSPACE_TRUST",
         "TRUSTED_FOLDERS",
+        "HEALTH_TIMEOUT",
+        "RESPONSE_TIMEOUT",
     ):
         monkeypatch.delenv("JUPYTER_VSCODE_" + name, raising=False)
     c = VSCode()
@@ -39,6 +41,8 @@ def test_defaults_are_documented_values(monkeypatch, tmp_path):
     assert c.launcher_title == "VS Code"
     assert c.disable_workspace_trust is False
     assert c.trusted_folders == ["{root_dir}", "~"]
+    assert c.health_timeout == 30
+    assert c.response_timeout == 120
 
 
 def test_env_vars_are_fallbacks(monkeypatch):
@@ -48,9 +52,12 @@ def test_env_vars_are_fallbacks(monkeypatch):
         "JUPYTER_VSCODE_EXTRA_ARGS": "--log debug --locale 'en US'",
         "JUPYTER_VSCODE_DISABLE_WORKSPACE_TRUST": "true",
         "JUPYTER_VSCODE_START_TIMEOUT": "12.5",
+        "JUPYTER_VSCODE_HEALTH_TIMEOUT": "0",
+        "JUPYTER_VSCODE_RESPONSE_TIMEOUT": "300",
     }
     c = make(monkeypatch, env)
     assert (c.transport, c.port, c.start_timeout) == ("port", 9000, 12.5)
+    assert (c.health_timeout, c.response_timeout) == (0, 300)
     assert c.extra_args == ["--log", "debug", "--locale", "en US"]
     assert c.disable_workspace_trust is True
     # configured values win over the environment
@@ -67,6 +74,8 @@ def test_env_vars_are_fallbacks(monkeypatch):
         ({"JUPYTER_VSCODE_START_TIMEOUT": "-3"}, "start_timeout"),
         ({"JUPYTER_VSCODE_LAUNCHER_ENABLED": "maybe"}, "launcher_enabled"),
         ({"JUPYTER_VSCODE_EXTRA_ARGS": "--unclosed 'quote"}, "EXTRA_ARGS"),
+        ({"JUPYTER_VSCODE_HEALTH_TIMEOUT": "-1"}, "JUPYTER_VSCODE_HEALTH_TIMEOUT='-1'"),
+        ({"JUPYTER_VSCODE_RESPONSE_TIMEOUT": "soon"}, "JUPYTER_VSCODE_RESPONSE_TIMEOUT"),
     ],
 )
 def test_bad_env_values_name_the_variable(monkeypatch, env, needle):
@@ -83,6 +92,8 @@ def test_bad_env_values_name_the_variable(monkeypatch, env, needle):
         ({"start_timeout": 0}, "c.VSCode.start_timeout=0"),
         ({"max_restarts": -1}, "c.VSCode.max_restarts=-1"),
         ({"launcher_title": "  "}, "c.VSCode.launcher_title"),
+        ({"health_timeout": -1}, "c.VSCode.health_timeout=-1"),
+        ({"response_timeout": float("nan")}, "c.VSCode.response_timeout=nan"),
     ],
 )
 def test_bad_config_values_name_the_option(monkeypatch, options, needle):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -283,6 +284,51 @@ async def test_api_restart_and_stop_real(jp_fetch, supervisor):
     r = await jp_fetch("api", "vscode", "stop", method="POST", body=b"")
     assert json.loads(r.body)["state"] == "stopped"
     await wait_until(lambda: not any(pid_alive(p) for p in family), timeout=15)
+
+
+@pytest.mark.vscode(response_timeout=2, health_timeout=6)
+async def test_stopped_code_server_gets_504_then_is_restarted(jp_fetch, supervisor, jp_root_dir):
+    """SIGSTOP on code-server's process group: a wedge (its socket accepts, nothing answers).
+    A page load gets the 504 page; the health check kills it and starts a new one."""
+    assert (await get(jp_fetch, "vscode/")).code in (200, 302)
+    first = supervisor.pid
+    family = _family(first)
+    os.killpg(first, signal.SIGSTOP)
+    try:
+        r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"}, request_timeout=30)
+        assert r.code == 504
+        assert "VS Code is not answering" in r.body.decode()
+        await wait_until(
+            lambda: supervisor.is_running() and supervisor.pid not in (None, first), timeout=120
+        )
+    finally:
+        for pid in family:  # whatever is left of it must not stay stopped
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+    status = supervisor.status()
+    assert status["health_restarts"] == 1 and status["restarts"] == 1
+    await wait_until(lambda: not any(pid_alive(p) for p in family), timeout=15)
+    r = await get(jp_fetch, "vscode/", params={"folder": str(jp_root_dir)})
+    assert r.code == 200 and b"workbench" in r.body
+
+
+@pytest.mark.vscode(
+    extra_args=["--user-data-dir", "/proc/jupyter-vscode-test/ud"],
+    response_timeout=2,
+    health_timeout=3,
+    max_restarts=1,
+)
+async def test_user_data_dir_under_proc_wedges_and_ends_on_the_failure_page(jp_fetch, supervisor):
+    """The finding as it was seen: with a --user-data-dir it cannot use, code-server answers
+    /healthz at first, then (once VS Code's server loads) nothing at all, while it runs on."""
+    r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"}, request_timeout=60)
+    assert r.code in (503, 504), r.code  # starting page, or the wait for an answer ran out
+    await wait_until(lambda: supervisor.state.value == "failed", timeout=150)
+    status = supervisor.status()
+    assert "did not answer its health check (GET /healthz)" in status["error"]
+    assert status["health_restarts"] == 2  # 1 + max_restarts
+    r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"})
+    assert r.code == 503 and "health check" in r.body.decode()
 
 
 def _family(pid: int) -> list[int]:
