@@ -142,9 +142,17 @@ def test_launch_env_enables_nodes_compile_cache(tmp_path, monkeypatch):
 
 
 @pytest.mark.codeserver
-async def test_real_code_server_fills_the_compile_cache(
+async def test_real_code_server_runs_with_the_compile_cache(
     jp_serverapp, supervisor, tmp_path, monkeypatch
 ):
+    """Every process of the real code-server (launcher, server, extension host) gets the cache
+    directory. Whether Node has flushed entries into it by the time a stop ends is not
+    asserted: it writes them at a clean exit, and which of code-server's processes exits
+    cleanly on SIGTERM to the whole tree is a race (seen both ways on one machine)."""
+    from pathlib import Path
+
+    from jupyter_vscode.proctree import descendants
+
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("NODE_COMPILE_CACHE", raising=False)
     cache = tmp_path / "cache" / "jupyter-vscode" / "node-compile-cache"
@@ -153,9 +161,18 @@ async def test_real_code_server_fills_the_compile_cache(
         lambda: any("Extension host agent started" in ln for ln in supervisor.log_tail(200)),
         timeout=60,
     )
+    pids = [supervisor.pid, *descendants(supervisor.pid)]
+    environs = []
+    for pid in pids:
+        try:
+            environs.append(Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"))
+        except OSError:  # exited meanwhile
+            continue
     await supervisor.stop()
-    # Node wrote compiled code there (how much depends on how far code-server got)
-    assert [f for f in cache.rglob("*") if f.is_file() and f.stat().st_size > 0]
+    assert len(environs) >= 2, pids  # the launcher and the server it runs
+    for env in environs:
+        assert f"NODE_COMPILE_CACHE={cache}".encode() in env
+    assert cache.is_dir()
 
 
 def test_benchmark_merge_pools_repetitions_of_the_browser_phases():
