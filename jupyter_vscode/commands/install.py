@@ -297,11 +297,17 @@ def _note_server_code_server(executable: Path, reporter: Reporter) -> None:
             if lookup.path
             else f"the Jupyter server's {lookup.message()}"
         )
-        reporter.warn(
-            f"{now} ({source}), not this install; to use this one, set "
-            f"c.VSCode.code_server = {str(executable)!r} and restart Jupyter (or install into "
-            "that prefix with --prefix)"
-        )
+        if lookup.setting.startswith("$"):  # this shell's; the server's may differ: a note
+            reporter.info(
+                f"note: {now} ({source}), not this install; to use this one, set "
+                f"{lookup.setting[1:]}={executable} for the Jupyter server (or unset it)"
+            )
+        else:
+            reporter.warn(
+                f"{now} ({source}), not this install; to use this one, set "
+                f"c.VSCode.code_server = {str(executable)!r} and restart Jupyter (or install "
+                "into that prefix with --prefix)"
+            )
     else:
         where = {"PATH": "on PATH", "jupyter vscode install": f"in {default_install_prefix()}"}
         which = f"{lookup.path} ({where.get(lookup.source, lookup.source)})"
