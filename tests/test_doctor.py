@@ -270,6 +270,25 @@ def test_option_sources(doctor: Doctor, stub: str) -> None:
     assert code == 0  # warnings don't fail
 
 
+def test_env_var_repeating_the_configured_value_is_no_conflict(doctor: Doctor, stub: str) -> None:
+    """Notebook-instance terminals export the user data dir the config file sets: fine. Another
+    value is a warning (the config file wins; the variable is misleading)."""
+    data = doctor.home / "SageMaker" / ".jupyter-vscode-user-data"
+    js = doctor.config_dir / "jupyter_server_config.json"
+    js.write_text(json.dumps({"VSCode": {"user_data_dir": str(data)}}))
+    code, report = doctor.json(
+        "--no-start", JUPYTER_VSCODE_CODE_SERVER=stub, JUPYTER_VSCODE_USER_DATA_DIR=str(data)
+    )
+    assert report["options"]["user_data_dir"] == {"value": str(data), "source": f"config {js}"}
+    assert check(report, "options")["status"] == "ok", check(report, "options")
+    code, report = doctor.json(
+        "--no-start", JUPYTER_VSCODE_CODE_SERVER=stub, JUPYTER_VSCODE_USER_DATA_DIR="/elsewhere"
+    )
+    options = check(report, "options")
+    assert options["status"] == "warn"
+    assert "$JUPYTER_VSCODE_USER_DATA_DIR is set but c.VSCode.user_data_dir" in options["detail"]
+
+
 def test_conflicting_entry_point(doctor: Doctor, stub: str, tmp_path: Path) -> None:
     site = tmp_path / "site"
     info = site / "fake_vscode_proxy-1.0.dist-info"

@@ -4,7 +4,6 @@ real .vsix installed by the real code-server."""
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from jupyter_vscode import cli
 from jupyter_vscode.installer import InstallError, Reporter
 from jupyter_vscode.installer.extensions import (
     ExtensionDirs,
-    default_dirs,
     gallery_json,
     install_extensions,
     read_extensions_file,
@@ -22,6 +20,18 @@ from jupyter_vscode.installer.standalone import release_arch
 
 from .conftest import REAL_CODE_SERVER, REQUIRE_REAL
 from .release_server import make_release_tarball
+from .support.vsix import make_vsix
+
+
+@pytest.fixture(autouse=True)
+def isolated_jupyter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extensions dir follows the Jupyter config and running servers: none of the real
+    ones (the tests set the JUPYTER_VSCODE_* fallbacks they need)."""
+    for name in ("JUPYTER_VSCODE_USER_DATA_DIR", "JUPYTER_VSCODE_EXTENSIONS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "jupyter-config"))
+    monkeypatch.delenv("JUPYTER_CONFIG_PATH", raising=False)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
 
 
 @pytest.fixture
@@ -90,12 +100,12 @@ def test_extensions_dir_env_and_failure(
 ) -> None:
     monkeypatch.setenv("FAKE_CS_RECORD", str(tmp_path / "record.txt"))
     monkeypatch.setenv("JUPYTER_VSCODE_EXTENSIONS_DIR", str(tmp_path / "exts"))
-    assert default_dirs().extensions_dir == tmp_path / "exts"
     code = cli.main(
         ["install", "--from", str(fake_release), "--prefix", str(tmp_path / "p")]
         + ["--extensions", "nobody.missing-ext"]
     )
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert f"extensions dir: {tmp_path / 'exts'} ($JUPYTER_VSCODE_EXTENSIONS_DIR)" in out
     assert code == 1
     assert "Installing VS Code extensions failed" in err and "not found" in err
     assert "code-server itself is installed" in err
@@ -116,48 +126,12 @@ def test_extensions_file_and_gallery_parsing(tmp_path: Path) -> None:
     with pytest.raises(InstallError, match="not an http"):
         gallery_json("open-vsx.org")
     with pytest.raises(InstallError, match="does not exist"):
-        install_extensions(Path("/bin/true"), [str(tmp_path / "no.vsix")], Reporter(quiet=True))
-
-
-def build_vsix(path: Path, publisher: str, name: str, version: str) -> Path:
-    manifest = f"""<?xml version="1.0" encoding="utf-8"?>
-<PackageManifest Version="2.0.0" xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011"
-  xmlns:d="http://schemas.microsoft.com/developer/vsx-schema-design/2011">
-  <Metadata>
-    <Identity Language="en-US" Id="{name}" Version="{version}" Publisher="{publisher}" />
-    <DisplayName>{name}</DisplayName>
-    <Description xml:space="preserve">jupyter-vscode test extension</Description>
-    <Properties>
-      <Property Id="Microsoft.VisualStudio.Code.Engine" Value="^1.50.0" />
-    </Properties>
-  </Metadata>
-  <Installation><InstallationTarget Id="Microsoft.VisualStudio.Code"/></Installation>
-  <Dependencies/>
-  <Assets>
-    <Asset Type="Microsoft.VisualStudio.Code.Manifest" Path="extension/package.json"
-      Addressable="true" />
-  </Assets>
-</PackageManifest>
-"""
-    content_types = (
-        '<?xml version="1.0" encoding="utf-8"?><Types '
-        'xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension=".json" ContentType="application/json"/>'
-        '<Default Extension=".vsixmanifest" ContentType="text/xml"/></Types>'
-    )
-    package = {
-        "name": name,
-        "publisher": publisher,
-        "version": version,
-        "displayName": name,
-        "engines": {"vscode": "^1.50.0"},
-        "contributes": {"commands": [{"command": f"{name}.hello", "title": "Hello"}]},
-    }
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("extension.vsixmanifest", manifest)
-        z.writestr("[Content_Types].xml", content_types)
-        z.writestr("extension/package.json", json.dumps(package))
-    return path
+        install_extensions(
+            Path("/bin/true"),
+            [str(tmp_path / "no.vsix")],
+            Reporter(quiet=True),
+            dirs=ExtensionDirs(tmp_path / "ud", tmp_path / "ext"),
+        )
 
 
 @pytest.mark.codeserver
@@ -166,7 +140,7 @@ def test_real_code_server_installs_a_local_vsix(tmp_path: Path) -> None:
         if REQUIRE_REAL:
             pytest.fail("no real code-server found; run `jupyter vscode install`")
         pytest.skip("no real code-server found (run `jupyter vscode install`)")
-    vsix = build_vsix(tmp_path / "hello.vsix", "jvtest", "hello", "0.0.1")
+    vsix = make_vsix(tmp_path / "hello.vsix")
     dirs = ExtensionDirs(tmp_path / "user-data", tmp_path / "extensions")
     install_extensions(Path(REAL_CODE_SERVER), [str(vsix)], Reporter(quiet=True), dirs=dirs)
     installed = tmp_path / "extensions" / "jvtest.hello-0.0.1" / "package.json"

@@ -27,7 +27,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import zipfile
 from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +44,7 @@ from jupyter_vscode.lifecycle import (
 )
 
 from .conftest import REAL_CODE_SERVER, REQUIRE_REAL, free_port
+from .support.vsix import make_vsix
 
 ROOT = Path(__file__).parent.parent
 DONE = "jupyter-vscode lifecycle: done"
@@ -532,32 +532,6 @@ def make_sandbox(tmp_path: Path) -> Sandbox:
         JV_PIP_ARGS="--no-index --no-deps",
     )
     return Sandbox(tmp_path, home, python, s3, record, env)
-
-
-def make_vsix(path: Path) -> Path:
-    """A minimal VS Code extension package, jvtest.hello 0.0.1."""
-    manifest = (
-        '<?xml version="1.0" encoding="utf-8"?><PackageManifest Version="2.0.0" '
-        'xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011"><Metadata>'
-        '<Identity Language="en-US" Id="hello" Version="0.0.1" Publisher="jvtest"/>'
-        "<DisplayName>hello</DisplayName></Metadata><Installation>"
-        '<InstallationTarget Id="Microsoft.VisualStudio.Code"/></Installation><Dependencies/>'
-        '<Assets><Asset Type="Microsoft.VisualStudio.Code.Manifest" '
-        'Path="extension/package.json" Addressable="true"/></Assets></PackageManifest>'
-    )
-    package = {"name": "hello", "publisher": "jvtest", "version": "0.0.1"}
-    package["engines"] = {"vscode": "^1.60.0"}
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("extension/package.json", json.dumps(package))
-        z.writestr("extension.vsixmanifest", manifest)
-        z.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats'
-            '.org/package/2006/content-types"><Default Extension=".json" ContentType='
-            '"application/json"/><Default Extension=".vsixmanifest" ContentType="text/xml"/>'
-            "</Types>",
-        )
-    return path
 
 
 def put_s3(sandbox: Sandbox, key: str, source: Path) -> str:

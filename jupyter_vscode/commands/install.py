@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from ..paths import PREFIX_ENV, default_install_prefix
+from ..locate import INSTALL_HINT
+from ..paths import PREFIX_ENV, default_install_prefix, installed_executable
+
+if TYPE_CHECKING:
+    from ..installer import Reporter
+    from ..installer.target import Targets
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -78,7 +85,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="extend",
         default=[],
         metavar="ID_OR_VSIX",
-        help="VS Code extensions to install afterwards (marketplace IDs or .vsix files)",
+        help=(
+            "VS Code extensions to install (marketplace IDs or .vsix files) into the extensions "
+            "dir the Jupyter server uses; with no --version/--from/--force/--prune/--method/"
+            "--mirror/--sha256 and a code-server already installed, only the extensions are "
+            "installed, with that code-server and no version lookup"
+        ),
     )
     inst.add_argument(
         "--extensions-file",
@@ -92,6 +104,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help=(
             "extension gallery for --extensions, e.g. https://open-vsx.org/vscode or a private "
             "one (sets code-server's EXTENSIONS_GALLERY; a JSON object is passed as is)"
+        ),
+    )
+    inst.add_argument(
+        "--user-data-dir",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "code-server user data dir for --extensions (default: the Jupyter server's, i.e. "
+            "c.VSCode.user_data_dir from the Jupyter config or a running server's command line, "
+            "else $JUPYTER_VSCODE_USER_DATA_DIR, else ~/.local/share/code-server)"
+        ),
+    )
+    inst.add_argument(
+        "--extensions-dir",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "extensions dir for --extensions (default: the Jupyter server's, i.e. "
+            "c.VSCode.extensions_dir, else $JUPYTER_VSCODE_EXTENSIONS_DIR, else <user data "
+            "dir>/extensions); a dir the server does not use gets a warning"
         ),
     )
     inst.add_argument(
@@ -111,6 +143,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
     # Unwind normally so the installer removes its staging dir and stops npm.
     raise SystemExit(128 + signum)
+
+
+def _asks_for_an_install(args: argparse.Namespace) -> bool:
+    """Whether the options are about code-server itself (a version, a source, an upgrade)."""
+    return bool(
+        args.cs_version
+        or args.source
+        or args.force
+        or args.prune
+        or args.mirror
+        or args.sha256
+        or args.method != "auto"
+    )
 
 
 def _install(args: argparse.Namespace) -> int:
@@ -133,15 +178,31 @@ def _install(args: argparse.Namespace) -> int:
         sha256=args.sha256,
         allow_insecure_http=args.allow_insecure_http,
     )
+    result = None
     try:
         if args.source and method != "file":
             raise InstallError(f"--from needs --method file (or no --method), not {method}.")
         extensions = list(args.extensions)
         if args.extensions_file is not None:
             extensions += read_extensions_file(args.extensions_file)
-        result = install(options, reporter)
-        if extensions:
-            install_extensions(result.executable, extensions, reporter, gallery=args.gallery)
+        elif not extensions and (args.user_data_dir or args.extensions_dir):
+            raise InstallError(
+                "--user-data-dir and --extensions-dir say where --extensions go; give "
+                "--extensions ID_OR_VSIX (or --extensions-file FILE) too."
+            )
+        targets = _extension_targets(args, reporter) if extensions else None
+        executable = None
+        if targets is not None and not _asks_for_an_install(args):
+            executable = _installed_code_server(args, targets, reporter)
+        if executable is None:
+            result = install(options, reporter)
+            executable = result.executable
+        if targets is not None:
+            install_extensions(
+                executable, extensions, reporter, dirs=targets.dirs, gallery=args.gallery
+            )
+            if (warning := targets.warning()) is not None:
+                reporter.warn(warning)
     except InstallError as exc:
         reporter.error(str(exc))
         return exc.exit_code
@@ -156,18 +217,105 @@ def _install(args: argparse.Namespace) -> int:
         reporter.error("interrupted; the previously installed code-server, if any, is untouched.")
         return 130
 
+    if result is None:
+        reporter.info("done: reload the VS Code tab to use the new extensions")
+        return 0
     reporter.info(f"code-server {result.install.version} is at {result.install.path}")
     reporter.info(f"launcher: {result.executable}")
-    if prefix.expanduser().absolute() != default_install_prefix().absolute():
-        reporter.info(
-            f"note: the Jupyter extension looks in {default_install_prefix()}; set "
-            f"{PREFIX_ENV}={prefix} for the Jupyter server (or c.VSCode.code_server) to use this"
-        )
+    _note_server_code_server(result.executable, reporter)
     if result.changed:
         reporter.info("done: restart Jupyter, or reload the VS Code tab, to use it")
     else:
         reporter.info("done: nothing to change")
     return 0
+
+
+def _extension_targets(args: argparse.Namespace, reporter: Reporter) -> Targets:
+    """Where the extensions go (the Jupyter server's dirs unless told otherwise), said aloud."""
+    from ..installer.target import resolve
+
+    targets = resolve(args.user_data_dir, args.extensions_dir)
+    for warning in targets.warnings:
+        reporter.warn(warning)
+    reporter.info(f"user data dir: {targets.user_data_dir.describe()}")
+    reporter.info(f"extensions dir: {targets.extensions_dir.describe()}")
+    return targets
+
+
+def _installed_code_server(
+    args: argparse.Namespace, targets: Targets, reporter: Reporter
+) -> Path | None:
+    """The code-server to install extensions with, without installing or asking any registry:
+    the one in --prefix if given, else the one the Jupyter server runs; None: none yet."""
+    if args.prefix is not None:
+        candidate = installed_executable(args.prefix.expanduser())
+        found = str(candidate) if os.access(candidate, os.X_OK) else None
+        via = f"--prefix {args.prefix}"
+    else:
+        found = targets.code_server.path
+        via = targets.code_server_source
+        if targets.code_server.configured and found is None:
+            from ..installer import InstallError
+
+            configured = Path(targets.code_server.tried[0]).expanduser()
+            fix = f"`{INSTALL_HINT} --version VERSION`"
+            if configured.parent.name == "bin":  # a prefix's launcher: install there
+                fix = f"`{INSTALL_HINT} --prefix {configured.parent.parent}`"
+            raise InstallError(
+                f"{targets.code_server.message()} ({via}), so the Jupyter server has no "
+                f"code-server to run these extensions with. Install it with {fix} (then add "
+                "the extensions), or correct that setting and restart Jupyter."
+            )
+        elif not targets.code_server.configured and found is not None:
+            via = {
+                "PATH": "code-server on PATH",
+                "jupyter vscode install": f"the install prefix {default_install_prefix()}",
+            }.get(targets.code_server.source, targets.code_server.source)
+    if found is None:
+        reporter.info("no code-server is installed yet: installing one first")
+        return None
+    reporter.info(
+        f"using the installed code-server {found} ({via}); no newer version is looked up "
+        "(add --version VERSION to install another)"
+    )
+    return Path(found)
+
+
+def _note_server_code_server(executable: Path, reporter: Reporter) -> None:
+    """Say so when the Jupyter server would run another code-server than the one installed."""
+    from ..installer.target import server_code_server
+
+    found = server_code_server()
+    if found is None:
+        return
+    lookup, source = found
+    if lookup.path is not None and os.path.realpath(lookup.path) == os.path.realpath(executable):
+        return
+    if lookup.configured:
+        now = (
+            f"the Jupyter server runs {lookup.path}"
+            if lookup.path
+            else f"the Jupyter server's {lookup.message()}"
+        )
+        if lookup.setting.startswith("$"):  # this shell's; the server's may differ: a note
+            reporter.info(
+                f"note: {now} ({source}), not this install; to use this one, set "
+                f"{lookup.setting[1:]}={executable} for the Jupyter server (or unset it)"
+            )
+        else:
+            reporter.warn(
+                f"{now} ({source}), not this install; to use this one, set "
+                f"c.VSCode.code_server = {str(executable)!r} and restart Jupyter (or install "
+                "into that prefix with --prefix)"
+            )
+    else:
+        where = {"PATH": "on PATH", "jupyter vscode install": f"in {default_install_prefix()}"}
+        which = f"{lookup.path} ({where.get(lookup.source, lookup.source)})"
+        reporter.info(
+            f"note: the Jupyter server would run {which if lookup.path else 'no code-server'}, "
+            f"not this install; set {PREFIX_ENV}={executable.parent.parent} for the Jupyter "
+            f"server (or c.VSCode.code_server = {str(executable)!r}) to use this one"
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -175,7 +175,7 @@ def load() -> Options:
             continue
         if name in good:
             source = sources.get(name, "?")
-            if os.environ.get(ENV_PREFIX + name.upper()):
+            if not _env_agrees(name, value):
                 opts.warnings.append(
                     f"${ENV_PREFIX}{name.upper()} is set but c.VSCode.{name} in "
                     f"{source.removeprefix('config ')} takes precedence"
@@ -205,6 +205,28 @@ def load() -> Options:
         else:
             opts.vscode = vscode
     return opts
+
+
+#: options whose values are paths: ``~/x`` and ``/home/me/x`` are the same setting
+PATH_OPTIONS = ("code_server", "folder", "user_data_dir", "extensions_dir", "log_dir")
+
+
+def _env_agrees(name: str, value: Any) -> bool:
+    """True unless ``$JUPYTER_VSCODE_<NAME>`` is set to something else than ``value``, the
+    configured value that takes precedence (terminals that export the configured dir, as the
+    notebook-instance lifecycle script does, are fine)."""
+    if not os.environ.get(ENV_PREFIX + name.upper()):
+        return True
+    try:
+        from_env = VSCode()._from_env(name, name.upper(), None)
+    except InvalidOption:
+        return False
+    if name in PATH_OPTIONS:
+        return bool(
+            os.path.abspath(os.path.expanduser(str(from_env)))
+            == os.path.abspath(os.path.expanduser(str(value)))
+        )
+    return bool(from_env == value)
 
 
 def _jsonable(value: Any) -> Any:

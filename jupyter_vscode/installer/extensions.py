@@ -1,10 +1,9 @@
 """Installing VS Code extensions into the extensions dir the Jupyter extension's code-server uses.
 
 Runs the installed code-server's own ``--install-extension`` (marketplace IDs or ``.vsix``
-files), with the same ``--user-data-dir`` / ``--extensions-dir`` defaults as ``c.VSCode``
-(config.py: ``$JUPYTER_VSCODE_USER_DATA_DIR``, ``$JUPYTER_VSCODE_EXTENSIONS_DIR``) and a
-throw-away ``--config``, so nothing is written to ~/.config. ``--gallery URL`` sets code-server's
-``EXTENSIONS_GALLERY`` for a private or Open VSX gallery.
+files) with the given ``--user-data-dir`` / ``--extensions-dir`` (target.py works out the
+Jupyter server's) and a throw-away ``--config``, so nothing is written to ~/.config.
+``--gallery URL`` sets code-server's ``EXTENSIONS_GALLERY`` for a private or Open VSX gallery.
 """
 
 from __future__ import annotations
@@ -25,18 +24,6 @@ from .report import Reporter
 class ExtensionDirs:
     user_data_dir: Path
     extensions_dir: Path
-
-
-def default_dirs() -> ExtensionDirs:
-    """Where the Jupyter extension's code-server keeps its data and extensions (c.VSCode's
-    defaults; a jupyter_server_config.py setting is not read here)."""
-    from ..config import InvalidOption, VSCode
-
-    try:
-        config = VSCode()
-        return ExtensionDirs(Path(config.user_data_dir), Path(config.extensions_dir))
-    except InvalidOption as exc:
-        raise errors.InstallError(str(exc)) from None
 
 
 def read_extensions_file(path: Path) -> list[str]:
@@ -85,7 +72,7 @@ def install_extensions(
     extensions: Sequence[str],
     reporter: Reporter,
     *,
-    dirs: ExtensionDirs | None = None,
+    dirs: ExtensionDirs,
     gallery: str | None = None,
     timeout: float = 900.0,
 ) -> None:
@@ -93,7 +80,6 @@ def install_extensions(
 
     if not extensions:
         return
-    dirs = dirs or default_dirs()
     args: list[str] = []
     for ext in extensions:
         if ext.endswith(".vsix"):
@@ -110,6 +96,9 @@ def install_extensions(
     reporter.info(f"installing {len(extensions)} extension(s) into {dirs.extensions_dir}")
     with tempfile.TemporaryDirectory(prefix="jupyter-vscode-ext-") as tmp:
         env["XDG_CONFIG_HOME"] = os.path.join(tmp, "config")
+        # code-server appends its coder-logs to $XDG_DATA_HOME/code-server whatever its
+        # --user-data-dir: keep them out of ~/.local/share (not the server's, nor persistent)
+        env["XDG_DATA_HOME"] = os.path.join(tmp, "data")
         cmd = [
             str(executable),
             "--config",

@@ -1,0 +1,1 @@
+"""Helpers shared by several test modules (test modules don't import each other)."""
