@@ -8,6 +8,9 @@ copy of the run's settings, see :func:`rerun_file`). Where such a log exists, th
 page, the status API's hint and ``jupyter vscode doctor`` point at it instead of
 ``jupyter vscode install``, which would install elsewhere, from elsewhere (GitHub, npm), than
 the script the administrator configured.
+
+:func:`last_run` looks at the two paths for the current user (``~`` expanded); tests pass
+``paths`` to put the notebook-instance log elsewhere than ``/home/ec2-user``.
 """
 
 from __future__ import annotations
