@@ -34,12 +34,25 @@ NI_PREFIX = f"{NI_PERSISTENT}/.jupyter-vscode"
 NI_USER_DATA_DIR = f"{NI_PERSISTENT}/.jupyter-vscode-user-data"
 NI_SUDO = "sudo -u ec2-user -i"
 
+#: Where the script logs (the script's JV_LOG): Studio's (``~`` is the user's home when it
+#: runs) and notebook instances'. The rerun file is next to the log (lifecycle_log.py).
+LOG_PATHS = ("~/.jupyter-vscode-lifecycle.log", f"{NI_PERSISTENT}/.jupyter-vscode-lifecycle.log")
+
 _NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 _SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
-# Marketplace IDs (publisher.name, optionally @version) or .vsix paths; no spaces or globs,
-# since the script passes them as a space-separated list.
-_EXTENSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:/~-]*")
 _VERSION_RE = re.compile(r"v?[0-9][0-9A-Za-z.+-]*")
+# The accepted forms of --extensions (see extension_problem). Characters that are safe as one
+# word of the script's space-separated list: no spaces, quotes, globs or shell syntax.
+_SAFE = r"[A-Za-z0-9._@+:,=%~/-]"
+_NAME_PART = r"[A-Za-z0-9][A-Za-z0-9_-]*"
+_EXTENSION_ID_RE = re.compile(rf"{_NAME_PART}\.{_NAME_PART}(@[0-9][0-9A-Za-z.+-]*)?")
+_VSIX_PATH_RE = re.compile(rf"/{_SAFE}*\.vsix")
+_VSIX_S3_RE = re.compile(rf"s3://[a-z0-9][a-z0-9.-]*/{_SAFE}*\.vsix")
+EXTENSION_FORMS = (
+    "a marketplace ID (publisher.name or publisher.name@version), "
+    "the absolute path of a .vsix file on the machine the script runs on (/path/tool.vsix), "
+    "or an s3:// URL of a .vsix file (s3://bucket/key/tool.vsix)"
+)
 
 
 class LifecycleError(ValueError):
@@ -97,11 +110,9 @@ def validate(opts: LifecycleOptions) -> None:
         if not _SHA256_RE.fullmatch(opts.code_server_sha256):
             raise LifecycleError("--code-server-sha256 must be 64 hex digits")
     for ext in opts.extensions:
-        if not _EXTENSION_RE.fullmatch(ext):
-            raise LifecycleError(
-                f"--extensions {ext!r}: expected an ID like ms-python.python[@version] "
-                "or a .vsix path or s3:// URL without spaces"
-            )
+        problem = extension_problem(ext)
+        if problem:
+            raise LifecycleError(f"--extensions {redact_urls(ext)!r}: {problem}")
     if opts.prefix and not opts.prefix.startswith("/"):
         raise LifecycleError(f"--prefix {opts.prefix!r} must be an absolute path")
     for name in ("wheel", "code_server_tarball"):
@@ -117,6 +128,50 @@ def validate(opts: LifecycleOptions) -> None:
             shlex.split(opts.pip_args)
         except ValueError as exc:
             raise LifecycleError(f"--pip-args {opts.pip_args!r}: {exc}") from None
+
+
+def extension_problem(ext: str) -> str:
+    """Why ``ext`` cannot be one of the script's extensions ('' when it can).
+
+    A .vsix file is not copied into the script (SageMaker takes 16,384 characters of base64):
+    the script installs it from where it is when it runs, a path on that machine (checked
+    then) or S3. The script passes the list space-separated, so no spaces or shell syntax.
+    """
+    accepted = f"expected {EXTENSION_FORMS}"
+    lower = ext.lower()
+    if lower.endswith(".vsix"):
+        if _VSIX_PATH_RE.fullmatch(ext) or _VSIX_S3_RE.fullmatch(ext):
+            return ""
+    elif _EXTENSION_ID_RE.fullmatch(ext):
+        return ""
+    if re.match(r"[a-z][a-z0-9+.-]*://", lower) and not lower.startswith("s3://"):
+        return (
+            "URLs are not supported (code-server installs IDs and local files): copy the "
+            "file to S3 and give its s3:// URL, or onto the machine (EFS, the image) and give "
+            f"its absolute path, or serve a gallery (--gallery); {accepted}"
+        )
+    if not ext or re.search(rf"[^{_SAFE[1:-1]}]", ext):
+        return (
+            "contains a space, quote or shell character, which the script's space-separated "
+            f"list cannot carry (rename the file); {accepted}"
+        )
+    if ext.startswith("~"):
+        return (
+            "the script does not expand ~: give the absolute path (e.g. "
+            f"/home/sagemaker-user/tool.vsix on Studio); {accepted}"
+        )
+    if lower.endswith(".vsix") and not lower.startswith(("/", "s3://")):
+        return (
+            "a relative path: the script runs in / (notebook instances) or in a directory "
+            "you don't choose (Studio), where it would not be found; give the absolute path "
+            f"the file has on that machine; {accepted}"
+        )
+    if lower.startswith(("/", "s3://")):
+        return (
+            "a path or s3:// URL must name a .vsix file (ending in .vsix, lower case) and "
+            f"s3:// be written in lower case; {accepted}"
+        )
+    return accepted
 
 
 def _q(value: str | None) -> str:
@@ -150,11 +205,7 @@ def render_script(opts: LifecycleOptions) -> str:
         "SUDO": _q(NI_SUDO if ni else ""),
         "RESTART": _q("systemctl restart jupyter-server" if ni else "restart-jupyter-server"),
         # literal shell words (not user input): $HOME expands when the script runs
-        "LOG": (
-            f"{NI_PERSISTENT}/.jupyter-vscode-lifecycle.log"
-            if ni
-            else '"$HOME"/.jupyter-vscode-lifecycle.log'
-        ),
+        "LOG": LOG_PATHS[1] if ni else '"$HOME"' + LOG_PATHS[0][1:],
     }
     template = files(__package__).joinpath("lifecycle.sh").read_text(encoding="utf-8")
 
@@ -163,7 +214,19 @@ def render_script(opts: LifecycleOptions) -> str:
 
     script = re.sub(r"@@([A-Z0-9_]+)@@", fill, template)
     # a template checked out with CRLF (git autocrlf) would break the script: normalise
-    return script.replace("\r\n", "\n")
+    script = script.replace("\r\n", "\n")
+    if len(base64.b64encode(script.encode("utf-8"))) > MAX_CONTENT_CHARS:
+        script = _compact(script)
+    return script
+
+
+def _compact(script: str) -> str:
+    """``script`` without its comments and blank lines (the first three lines aside, which
+    say what it is): what is dropped first when long values (presigned URLs) make it too long
+    for SageMaker. The template has no here-documents, whose lines this would change."""
+    lines = script.split("\n")
+    rest = [line for line in lines[3:] if line.strip() and not line.lstrip().startswith("#")]
+    return "\n".join(lines[:3] + rest) + "\n"
 
 
 def encode(script: str) -> str:

@@ -108,7 +108,13 @@ print(p())')}
         [ -z "$JV_GALLERY" ] || set -- "$@" --gallery "$JV_GALLERY"
         [ -z "$JV_ALLOW_HTTP" ] || set -- "$@" --allow-insecure-http
         [ -z "$JV_EXTENSIONS" ] || set -- "$@" --extensions
-        for e in $JV_EXTENSIONS; do set -- "$@" "$(jv_fetch "$e" "$jv_tmp")"; done
+        for e in $JV_EXTENSIONS; do
+            if [ "${e#/}" != "$e" ] && ! [ -r "$e" ]; then # a path on this machine
+                jv_log "cannot read the extension file $e (--extensions)"
+                return 1
+            fi
+            set -- "$@" "$(jv_fetch "$e" "$jv_tmp")"
+        done
         jv_log "jupyter vscode $*"
         "$py" -m jupyter_vscode.cli "$@"
         printf '%s\n' "$want" >"$stamp"
@@ -135,18 +141,41 @@ open(path, "w").write(json.dumps(c, indent=2) + "\n")' "$conf" "$prefix" "$JV_US
     fi
 }
 
+# The rerun file: $JV_SELF copied next to the log as the user, mode 0600 (it holds the run's
+# URLs). Prints the command that runs it (jv_rerun); as root on notebook instances (systemctl).
+jv_rerun_file() {
+    local f=${JV_LOG%.log}-rerun.sh
+    # shellcheck disable=SC2016,SC2086
+    ${JV_SUDO% -i} sh -c 'rm -f "$1~"; umask 077; cat >"$1~" && mv -f "$1~" "$1"' sh "$f" \
+        <"$JV_SELF" && printf '%sbash %q\n' "${JV_SUDO:+sudo }" "$f"
+}
+
+# `bash <rerun file>`: the background part in the foreground, its output appended to the log
+jv_rerun() {
+    [ -z "$JV_SUDO" ] || [ "$(id -u)" = 0 ] || { echo "needs root: sudo bash $0" && return 1; }
+    JV_SELF=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
+    cat "$0" >"$JV_SELF"
+    # shellcheck disable=SC2086
+    jv_background 2>&1 | jv_redact | ${JV_SUDO% -i} tee -a "$JV_LOG" | tee /dev/stderr |
+        tail -n1 | grep -q 'lifecycle: done'
+}
+
 # In the background: the user-level part, then restart Jupyter so it loads the extension.
 jv_background() {
+    local rerun
     jv_log "started (as $(id -un), pid $$)"
+    rerun=$(jv_rerun_file) || jv_log "cannot write the rerun file next to $JV_LOG"
     # shellcheck disable=SC2086 # JV_SUDO is a command prefix
     if $JV_SUDO bash -s user <"$JV_SELF"; then
         jv_log "restarting Jupyter: $JV_RESTART_CMD"
         if $JV_RESTART_CMD; then
             jv_log "done"
         else
+            [ -z "$rerun" ] || jv_log "to retry: $rerun"
             jv_log "FAILED to restart Jupyter"
         fi
     else
+        [ -z "$rerun" ] || jv_log "to retry: $rerun"
         jv_log "FAILED (see above); Jupyter was not restarted"
     fi
     rm -rf "$(dirname "$JV_SELF")"
@@ -157,9 +186,9 @@ JV_SELF=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
 {
     echo 'set -eu'
     declare -p "${!JV_@}"
-    declare -f jv_log jv_redact jv_find_python jv_fetch jv_user jv_background
+    declare -f jv_log jv_redact jv_find_python jv_fetch jv_user jv_rerun_file jv_rerun jv_background
     echo 'set -o pipefail'
-    echo '"jv_$1" </dev/null 2>&1 | jv_redact'
+    echo '"jv_${1-rerun}" </dev/null 2>&1 | jv_redact'
 } >"$JV_SELF"
 jv_log "installing in the background, log: $JV_LOG"
 # The user opens the log (Rule above; not via their login shell), our output reaches it by pipe

@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .lifecycle_log import LastRun, last_run
 from .paths import default_install_prefix, installed_executable
 
 INSTALL_HINT = "jupyter vscode install"
@@ -26,6 +27,9 @@ class Lookup:
     tried: list[str] = field(default_factory=list)
     setting: str = ""
     problem: str = ""
+    #: not found and nothing configured: the last run of a SageMaker lifecycle script, whose
+    #: log then says what to do (instead of ``jupyter vscode install``)
+    lifecycle: LastRun | None = None
 
     @property
     def configured(self) -> bool:
@@ -38,11 +42,17 @@ class Lookup:
         return "code-server was not found (looked at: " + ", ".join(self.tried) + ")"
 
     def hint(self) -> str:
-        """What fixes it: the configured setting, or only when nothing is configured, install."""
+        """What fixes it: the configured setting; the lifecycle script that installs it here
+        (its log and rerun command); only when neither, install."""
         if self.configured:
             return (
                 f"correct or unset {self.setting} and restart Jupyter (or put an executable "
                 "code-server at that path and try again)"
+            )
+        if self.lifecycle is not None:
+            return (
+                f"a SageMaker lifecycle script installs VS Code here: {self.lifecycle.summary()}"
+                f"; {self.lifecycle.guidance()}"
             )
         return f"run `{INSTALL_HINT}` in a Jupyter terminal, then try again"
 
@@ -94,4 +104,4 @@ def find_code_server(configured: str = "", setting: str = "c.VSCode.code_server"
         tried.append(str(candidate))
         if _is_executable(str(candidate)):
             return Lookup(str(candidate), source, tried)
-    return Lookup(None, "", tried)
+    return Lookup(None, "", tried, lifecycle=last_run())

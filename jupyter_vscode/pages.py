@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from html import escape
 
+from .lifecycle_log import DONE, FAILED, NO_RESULT, RUNNING
 from .locate import Lookup
 
 _STYLE = """
@@ -82,6 +83,8 @@ def missing_page(lookup: Lookup, api_url: str, xsrf: str) -> str:
             "page.</p>"
         )
         return _page("The configured code-server cannot be used", body + where, script)
+    if lookup.lifecycle is not None:
+        return _page("VS Code is not installed", _lifecycle_body(lookup) + where, script)
     body = (
         "<h1>VS Code is not installed yet</h1>"
         f"<p>{escape(lookup.message())}.</p>"
@@ -92,6 +95,49 @@ def missing_page(lookup: Lookup, api_url: str, xsrf: str) -> str:
         "<code>$JUPYTER_VSCODE_CODE_SERVER</code>) at an existing code-server.</p>"
     )
     return _page("VS Code is not installed", body + where, script)
+
+
+_LIFECYCLE_TITLES = {
+    DONE: "VS Code is not installed here",
+    FAILED: "VS Code's setup failed",
+    RUNNING: "VS Code is being installed",
+    NO_RESULT: "VS Code's setup did not finish",
+}
+
+
+def _lifecycle_body(lookup: Lookup) -> str:
+    """Not installed, on a machine a SageMaker lifecycle script sets up: its log and rerun
+    command, not `jupyter vscode install` (which would install elsewhere, from the internet)."""
+    run = lookup.lifecycle
+    assert run is not None
+    body = (
+        f"<h1>{escape(_LIFECYCLE_TITLES.get(run.outcome, 'VS Code is not installed'))}</h1>"
+        f"<p>{escape(lookup.message())}.</p>"
+        "<p>A SageMaker lifecycle script installs VS Code on this machine; "
+        f"{escape(run.summary())}.</p>"
+        f"<p>Its log: <code>{escape(run.log)}</code></p>"
+    )
+    if run.outcome == RUNNING:
+        return body + (
+            "<p>Jupyter restarts when it is done; then reload this page.</p>"
+            "<p class=muted>No need to install anything yourself.</p>"
+        )
+    if run.retry:
+        body += (
+            "<p>Once the cause is fixed (the log says what failed), rerun it with the same "
+            "options in a Jupyter terminal:</p>"
+            f"<pre>{escape(run.retry)}</pre>"
+            "<p>It restarts Jupyter when it is done; then reload this page.</p>"
+        )
+    else:
+        body += (
+            "<p>To run it again, restart the app (Studio) or stop and start the notebook "
+            "instance.</p>"
+        )
+    return body + (
+        "<p class=muted>Not <code>jupyter vscode install</code>: it would download from the "
+        "internet and install where this machine's setup does not look (or does not keep).</p>"
+    )
 
 
 def failed_page(message: str, log_lines: list[str], api_url: str, xsrf: str) -> str:

@@ -58,7 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         nargs="+",
         default=[],
         metavar="ID|VSIX",
-        help="VS Code extensions: marketplace IDs, .vsix paths or s3:// URLs of .vsix files",
+        help="VS Code extensions: marketplace IDs (publisher.name[@version]), absolute paths "
+        "of .vsix files on the machine the script runs on (checked when it runs; not copied "
+        "into the script), or s3:// URLs of .vsix files",
     )
     cs.add_argument("--gallery", metavar="URL", help="extension gallery (e.g. Open VSX's)")
     cs.add_argument(

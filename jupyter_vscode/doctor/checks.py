@@ -63,7 +63,10 @@ def lookup(opts: Options) -> Found:
             detail = found.message()
             if found.configured:
                 detail += f" ({configured.source}); no other location is tried"
-            return Found(Check(name, FAIL, detail, found.hint()), None, found)
+            hint = found.hint()
+            if found.lifecycle is not None:  # the first check says it all
+                hint = "a SageMaker lifecycle script installs it here: see 'lifecycle script'"
+            return Found(Check(name, FAIL, detail, hint), None, found)
         via = SOURCES.get(found.source, found.source)
         if found.configured:
             where = configured.source.removeprefix("config ")

@@ -33,6 +33,8 @@ class Report:
     #: {"file": path or None, "lines": [...]}
     log: dict[str, Any] = field(default_factory=lambda: {"file": None, "lines": []})
     notes: list[str] = field(default_factory=list)
+    #: the SageMaker lifecycle script's last run (lifecycle_log.LastRun.to_json), if it logged
+    lifecycle: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -46,6 +48,7 @@ class Report:
             "options": self.options,
             "log": self.log,
             "notes": self.notes,
+            "lifecycle": self.lifecycle,
         }
 
 
@@ -72,7 +75,7 @@ def guarded(name: str) -> Callable[[Callable[..., Check]], Callable[..., Check]]
 
 def run(lines: int = 20, start: bool = True) -> Report:
     """Run every check; never raises (except KeyboardInterrupt)."""
-    from . import checks, logtail, options, packages, running, system
+    from . import checks, lifecycle, logtail, options, packages, running, system
 
     report = Report()
     add = report.checks.append
@@ -80,6 +83,11 @@ def run(lines: int = 20, start: bool = True) -> Report:
     opts = options.load()
     report.options = opts.as_json()
     found = checks.lookup(opts)
+    # first: on a machine a lifecycle script sets up, its log explains a failure
+    first = lifecycle.check_last_run(found.lookup, found.path is not None)
+    if first is not None:
+        report.lifecycle = first[1]
+        add(first[0])
     add(found.check)
     report.notes.extend(checks.install_notes(found))
     add(checks.check_version(found))

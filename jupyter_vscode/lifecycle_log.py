@@ -1,0 +1,177 @@
+"""The SageMaker lifecycle script's log, read back: how its last run ended and how to rerun it.
+
+The script (lifecycle.sh) logs to one of :data:`~jupyter_vscode.lifecycle.LOG_PATHS` lines of
+the form ``<ISO-8601 UTC> jupyter-vscode lifecycle: <message>``. A run goes from its
+``started ...`` line to its result line, ``done`` or ``FAILED ...``; a failed one logs
+``to retry: <command>`` before it. The command runs the rerun file next to the log (a private
+copy of the run's settings, see :func:`rerun_file`). Where such a log exists, the not-installed
+page, the status API's hint and ``jupyter vscode doctor`` point at it instead of
+``jupyter vscode install``, which would install elsewhere, from elsewhere (GitHub, npm), than
+the script the administrator configured.
+
+:func:`last_run` looks at the two paths for the current user (``~`` expanded); tests pass
+``paths`` to put the notebook-instance log elsewhere than ``/home/ec2-user``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .lifecycle import LOG_PATHS
+
+DONE = "done"
+FAILED = "failed"
+RUNNING = "running"
+NO_RESULT = "no result"
+
+READ_BYTES = 256 * 1024
+_LINE_RE = re.compile(r"^(\S+) jupyter-vscode lifecycle: (.*)$")
+
+
+def rerun_file(log: str) -> str:
+    """The rerun file the script writes next to ``log`` (``${JV_LOG%.log}-rerun.sh``)."""
+    return (log[: -len(".log")] if log.endswith(".log") else log) + "-rerun.sh"
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """The last run in a lifecycle log."""
+
+    log: str
+    #: DONE, FAILED, RUNNING (no result yet, its process is alive) or NO_RESULT (it is gone)
+    outcome: str
+    #: the timestamp of its ``started`` line ('' when the log has none)
+    started: str = ""
+    #: its result line's message (``done``, ``FAILED (see above); ...``), '' without one
+    result: str = ""
+    #: the last line of output before the result: usually the error
+    detail: str = ""
+    #: the command that reruns the setup with the same options ('' when none is known)
+    retry: str = ""
+
+    def summary(self) -> str:
+        """One line: when the last run started and how it ended."""
+        when = f" (started {self.started})" if self.started else ""
+        if self.outcome == RUNNING:
+            text = f"the last run{when} is still running"
+        elif self.outcome == NO_RESULT:
+            text = f"the last run{when} ended without a result (stopped or killed midway)"
+        else:  # "(see above)" points into the log: the detail below is what it shows
+            text = f"the last run{when}: " + self.result.replace(" (see above)", "")
+        if self.detail and self.outcome != DONE:
+            text += f"; last message: {self.detail.rstrip('.')}"
+        return text
+
+    def guidance(self) -> str:
+        """What to do, naming the log and the rerun command."""
+        rerun = (
+            f"rerun it with `{self.retry}` in a Jupyter terminal"
+            if self.retry
+            else "restart the app (Studio) or stop and start the notebook instance to run it again"
+        )
+        if self.outcome == RUNNING:
+            return (
+                f"wait for it to end (its log: {self.log}): Jupyter restarts when it is done, "
+                "then reload"
+            )
+        if self.outcome == FAILED:
+            return f"see its log, {self.log}; once the cause is fixed, {rerun}"
+        if self.outcome == NO_RESULT:
+            return f"see its log, {self.log}; {rerun}"
+        return f"its log, {self.log}, says where it installed code-server; {rerun}"
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "log": self.log,
+            "outcome": self.outcome,
+            "started": self.started,
+            "result": self.result,
+            "detail": self.detail,
+            "retry": self.retry,
+        }
+
+
+def log_paths(paths: Sequence[str] = LOG_PATHS) -> list[str]:
+    return [os.path.expanduser(p) for p in paths]
+
+
+def last_run(paths: Sequence[str] = LOG_PATHS) -> LastRun | None:
+    """The last run of the newest lifecycle log among ``paths`` (the first is Studio's, run as
+    the user; the others need root to rerun); None when there is no log."""
+    found = []
+    for index, path in enumerate(log_paths(paths)):
+        try:
+            found.append((os.stat(path).st_mtime, index, path))
+        except OSError:
+            continue
+    if not found:
+        return None
+    _, index, path = max(found)
+    try:
+        text = _tail(path)
+    except OSError as e:
+        return LastRun(path, NO_RESULT, detail=f"cannot read the log: {e.strerror or e}")
+    return parse(text, path, needs_root=index > 0)
+
+
+def _tail(path: str) -> str:
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        f.seek(max(0, size - READ_BYTES))
+        data = f.read()
+    return data.decode("utf-8", "replace")
+
+
+def parse(text: str, log: str, needs_root: bool = False) -> LastRun:
+    """The last run in the log text ``text``."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    start = 0
+    for i, line in enumerate(lines):
+        m = _LINE_RE.match(line)
+        if m and m.group(2).startswith("started"):
+            start = i
+    run = lines[start:]
+    first = _LINE_RE.match(run[0]) if run else None
+    started = first.group(1) if first and first.group(2).startswith("started") else ""
+    result, retry, end = "", "", len(run)
+    for i, line in enumerate(run):
+        m = _LINE_RE.match(line)
+        if not m:
+            continue
+        message = m.group(2)
+        if message.startswith("to retry: "):
+            retry = message.removeprefix("to retry: ").strip()
+            end = min(end, i)
+        elif message == "done" or message.startswith(("done (", "FAILED")):
+            result = message
+            end = min(end, i)
+    detail = ""
+    for line in reversed(run[1:end]):
+        if line.strip():
+            m = _LINE_RE.match(line)
+            detail = m.group(2) if m else line.strip()
+            break
+    if not retry and os.path.isfile(rerun_file(log)):
+        retry = ("sudo " if needs_root else "") + "bash " + shlex.quote(rerun_file(log))
+    if result:
+        outcome = DONE if result.startswith("done") else FAILED
+    else:
+        pid = re.search(r"\bpid (\d+)", first.group(2)) if started and first else None
+        outcome = RUNNING if pid and _alive(int(pid.group(1))) else NO_RESULT
+    return LastRun(log, outcome, started, result, "" if outcome == DONE else detail, retry)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a lifecycle script's process (not one that reused its number)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"jupyter-vscode-lifecycle" in f.read()
+    except FileNotFoundError:
+        return False
+    except OSError:  # hidden (hidepid) or unreadable: it exists
+        return True

@@ -1,0 +1,560 @@
+"""Issue 13, points 5 and 6: the `--extensions` forms the lifecycle script accepts, and the
+guidance after a failed run (its log, the `to retry:` command and the rerun file), on the
+not-installed page, in the status API and in `jupyter vscode doctor`.
+
+The run tests execute the generated scripts in test_lifecycle's sandbox (a temporary HOME, a
+venv standing in for Jupyter's Python, stubs for `aws`, `sudo`, `restart-jupyter-server`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import re
+import shlex
+import stat
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from jupyter_vscode.lifecycle import (
+    EXTENSION_FORMS,
+    MAX_CONTENT_CHARS,
+    LifecycleOptions,
+    encode,
+    render_script,
+)
+from jupyter_vscode.lifecycle_log import (
+    DONE,
+    FAILED,
+    NO_RESULT,
+    RUNNING,
+    LastRun,
+    last_run,
+    parse,
+    rerun_file,
+)
+from jupyter_vscode.locate import Lookup
+from jupyter_vscode.pages import missing_page
+
+from .conftest import free_port
+from .test_lifecycle import (
+    DONE as DONE_LINE,
+)
+from .test_lifecycle import (
+    FAILED as FAILED_LINE,
+)
+from .test_lifecycle import (
+    Sandbox,
+    build_wheel,
+    code_server_tarball,  # noqa: F401 - a fixture
+    generate,
+    make_sandbox,
+    make_vsix,
+    package_wheel,  # noqa: F401 - a fixture
+    put_s3,
+    serve,  # noqa: F401 - a fixture
+    settings,
+    userbox,  # noqa: F401 - a fixture
+)
+
+# --- point 5: which --extensions are accepted ----------------------------------------------
+
+ACCEPTED = [
+    "ms-python.python",
+    "ms-toolsai.jupyter@2024.1.0",
+    "redhat.vscode-yaml@1.15.0-pre",
+    "/home/sagemaker-user/tools/my-tool.vsix",
+    "/opt/extensions/my_tool-1.2.3.vsix",
+    "s3://my-bucket/vsix/my-tool.vsix",
+]
+
+
+def test_every_accepted_form_reaches_the_script(capsys):
+    code, script, err = generate(capsys, "--target", "studio", "--extensions", *ACCEPTED)
+    assert code == 0, err
+    assert settings(script, "JV_EXTENSIONS") == [" ".join(ACCEPTED)]
+
+
+@pytest.mark.parametrize(
+    "ext, why",
+    [
+        ("tool.vsix", "a relative path: the script runs in /"),
+        ("./tools/tool.vsix", "a relative path"),
+        ("~/tool.vsix", "does not expand ~"),
+        ("/efs/my tool.vsix", "contains a space"),
+        ("/efs/*.vsix", "shell character"),
+        ("/efs/$(id).vsix", "shell character"),
+        ("https://artifacts.example.com/tool.vsix", "URLs are not supported"),
+        ("http://h/tool.vsix?X-Amz-Signature=SECRET", "URLs are not supported"),
+        ("file:///efs/tool.vsix", "URLs are not supported"),
+        ("/efs/tool.zip", "must name a .vsix file"),
+        ("s3://bucket/tool", "must name a .vsix file"),
+        ("python", "expected a marketplace ID"),
+        ("ms-python.python@latest", "expected a marketplace ID"),
+    ],
+)
+def test_other_forms_are_refused_naming_the_accepted_ones(capsys, ext, why):
+    code, out, err = generate(capsys, "--target", "studio", "--extensions", ext)
+    assert code == 2 and out == "", err
+    assert why in err
+    assert EXTENSION_FORMS in " ".join(err.split())
+    assert "SECRET" not in err  # URLs are shown redacted
+
+
+# --- point 6: reading the log back --------------------------------------------------------
+
+T = "2026-12-01T10:00:0"
+
+
+def lines(*messages: str) -> str:
+    return "".join(
+        f"{T}{i} jupyter-vscode lifecycle: {m}\n" if not m.startswith("|") else m[1:] + "\n"
+        for i, m in enumerate(messages)
+    )
+
+
+def test_parse_failed_run_has_reason_and_retry(tmp_path):
+    log = str(tmp_path / ".jupyter-vscode-lifecycle.log")
+    text = lines(
+        "started (as u, pid 1)",
+        "done",
+        "started (as u, pid 2)",
+        "installing as u",
+        "|jupyter vscode install: error: The file /tmp/x/cs.tar.gz does not exist.",
+        f"to retry: bash {tmp_path}/.jupyter-vscode-lifecycle-rerun.sh",
+        "FAILED (see above); Jupyter was not restarted",
+    )
+    run = parse(text, log)
+    assert run.outcome == FAILED and run.started == T + "2"
+    assert run.result == "FAILED (see above); Jupyter was not restarted"
+    assert run.detail == "jupyter vscode install: error: The file /tmp/x/cs.tar.gz does not exist."
+    assert run.retry == f"bash {tmp_path}/.jupyter-vscode-lifecycle-rerun.sh"
+    assert run.retry in run.guidance() and log in run.guidance()
+    assert "FAILED" in run.summary() and "does not exist" in run.summary()
+
+
+def test_parse_done_and_unfinished_runs(tmp_path):
+    log = str(tmp_path / "x.log")
+    assert parse(lines("started (as u, pid 7)", "done (restarted)"), log).outcome == DONE
+    # the process named in "started" is gone: no result (the machine stopped midway)
+    dead = subprocess.Popen(["true"])
+    dead.wait(10)
+    run = parse(lines(f"started (as u, pid {dead.pid})", "installing as u"), log)
+    assert run.outcome == NO_RESULT and "without a result" in run.summary()
+    # alive, and a lifecycle script's process (not a reused pid): still running
+    alive = subprocess.Popen(
+        ["bash", "-c", "read x", "/tmp/jupyter-vscode-lifecycle.abc/run.sh"], stdin=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30  # /proc/<pid>/cmdline is empty until exec is done
+        while not Path(f"/proc/{alive.pid}/cmdline").read_bytes():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        run = parse(lines(f"started (as u, pid {alive.pid})", "installing as u"), log)
+        assert run.outcome == RUNNING and "still running" in run.summary()
+        other = parse(lines(f"started (as u, pid {os.getpid()})"), log)
+        assert other.outcome == NO_RESULT  # pytest's own pid: not a lifecycle script
+    finally:
+        alive.kill()
+        alive.wait(10)
+
+
+def test_notebook_instance_log_path_and_sudo(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    ni = tmp_path / "SageMaker" / ".jupyter-vscode-lifecycle.log"
+    ni.parent.mkdir()
+    studio = "~/.jupyter-vscode-lifecycle.log"
+    assert last_run((studio, str(ni))) is None  # no log: no lifecycle guidance
+    ni.write_text(lines("started (as ec2-user, pid 1)", "|ERROR: no space left on device"))
+    # no `to retry:` line (the run was cut short), but a rerun file: root's command on NI
+    Path(rerun_file(str(ni))).write_text("set -eu\n")
+    run = last_run((studio, str(ni)))
+    assert run is not None and run.log == str(ni) and run.outcome == NO_RESULT
+    assert run.retry == f"sudo bash {tmp_path}/SageMaker/.jupyter-vscode-lifecycle-rerun.sh"
+    # the newest of the logs counts
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / ".jupyter-vscode-lifecycle.log").write_text(lines("started", "done"))
+    os.utime(ni, (1, 1))
+    assert last_run((studio, str(ni))).outcome == DONE  # type: ignore[union-attr]
+
+
+def test_hint_and_page_name_the_log_and_the_command(tmp_path):
+    run = LastRun(
+        log="/home/u/.jupyter-vscode-lifecycle.log",
+        outcome=FAILED,
+        started="2026-12-01T10:00:00Z",
+        result="FAILED (see above); Jupyter was not restarted",
+        detail="download failed: HTTP Error 404: Not Found",
+        retry="bash /home/u/.jupyter-vscode-lifecycle-rerun.sh",
+    )
+    lookup = Lookup(None, "", ["code-server on PATH"], lifecycle=run)
+    hint = lookup.hint()
+    assert run.retry in hint and run.log in hint and "404" in hint
+    assert "jupyter vscode install" not in hint
+    page = missing_page(lookup, "/api/vscode", "x")
+    assert "VS Code&#x27;s setup failed" in page
+    assert f"<pre>{run.retry}</pre>" in page and f"<code>{run.log}</code>" in page
+    assert "<pre>jupyter vscode install</pre>" not in page
+    running = Lookup(None, "", [], lifecycle=LastRun(run.log, RUNNING, run.started))
+    assert "being installed" in missing_page(running, "/api", "x")
+    assert "wait for it to end" in running.hint()
+    # no log: the old guidance
+    plain = Lookup(None, "", ["code-server on PATH"])
+    assert "jupyter vscode install" in plain.hint()
+    assert "<pre>jupyter vscode install</pre>" in missing_page(plain, "/api/vscode", "x")
+
+
+def test_doctor_without_code_server_starts_with_the_lifecycle_log(tmp_path):
+    from .test_doctor import Doctor
+
+    doctor = Doctor(tmp_path)
+    log = doctor.home / ".jupyter-vscode-lifecycle.log"
+    retry = f"bash {doctor.home}/.jupyter-vscode-lifecycle-rerun.sh"
+    log.write_text(
+        lines("started (as u, pid 1)", "|Error: boom", f"to retry: {retry}", "FAILED (see above)")
+    )
+    code, report = doctor.json("--no-start")
+    assert code == 1
+    first = report["checks"][0]
+    assert first["name"] == "lifecycle script" and first["status"] == "fail", first
+    assert str(log) in first["detail"] and "Error: boom" in first["detail"]
+    assert retry in first["hint"]
+    found = report["checks"][1]
+    assert found["name"] == "code-server found" and "see 'lifecycle script'" in found["hint"]
+    assert "jupyter vscode install" not in found["hint"]
+    assert report["lifecycle"]["outcome"] == "failed" and report["lifecycle"]["retry"] == retry
+    log.unlink()
+    code, report = doctor.json("--no-start")
+    assert report["checks"][0]["name"] == "code-server found" and report["lifecycle"] is None
+    assert "jupyter vscode install" in report["checks"][0]["hint"]
+
+
+# --- real script runs --------------------------------------------------------------------
+
+
+def wait_for_result(log: Path, timeout: float = 400) -> str:
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = log.read_text() if log.exists() else ""
+        if DONE_LINE in text or FAILED_LINE in text:
+            return text
+        time.sleep(0.5)
+    raise AssertionError(f"no result in {log} within {timeout:g} s:\n{text}")
+
+
+def start_script(sandbox: Sandbox, script: Path, **env: str) -> None:
+    proc = subprocess.run(
+        ["bash", str(script)],
+        cwd="/",
+        env={**sandbox.env, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def server_env(sandbox: Sandbox) -> dict[str, str]:
+    return {k: v for k, v in sandbox.env.items() if not k.startswith("JV_")}
+
+
+def run_doctor(sandbox: Sandbox) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(sandbox.python), "-m", "jupyter_vscode.cli", "doctor", "--no-start"],
+        env={**server_env(sandbox), "PYTHONIOENCODING": "utf-8"},
+        cwd=str(sandbox.root),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+@pytest.mark.timeout(900)
+def test_absolute_vsix_path_lands_where_the_server_looks(
+    tmp_path,
+    capsys,
+    code_server_tarball,  # noqa: F811
+    package_wheel,  # noqa: F811
+):
+    sandbox = make_sandbox(tmp_path)
+    (tmp_path / "efs" / "tools").mkdir(parents=True)  # stands in for a path on EFS
+    vsix = make_vsix(tmp_path / "efs" / "tools" / "hello.vsix")
+    tarball = put_s3(sandbox, f"bucket/cs/{code_server_tarball.name}", code_server_tarball)
+    script = tmp_path / "on-start.sh"
+    argv = ["--wheel", str(package_wheel), "--code-server-tarball", tarball]
+    argv += ["--python", str(sandbox.python), "--extensions", str(vsix), "-o", str(script)]
+    code, _, err = generate(capsys, "--target", "studio", *argv)
+    assert code == 0, err
+    log = sandbox.home / ".jupyter-vscode-lifecycle.log"
+    text = sandbox.run_script(script, cwd="/", log=log)
+
+    # the extensions dir the Jupyter server's code-server uses (c.VSCode's, in its env)
+    where = subprocess.run(
+        [
+            str(sandbox.python),
+            "-c",
+            "from jupyter_vscode.config import VSCode as V; print(V().extensions_dir)",
+        ],
+        env=server_env(sandbox),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    assert where.startswith(str(sandbox.home)), where
+    assert (Path(where) / "jvtest.hello-0.0.1" / "package.json").is_file(), text
+
+
+@pytest.mark.timeout(600)
+def test_missing_vsix_path_fails_naming_it(tmp_path, capsys, tmp_path_factory):
+    sandbox = make_sandbox(tmp_path)
+    wheel = build_wheel(tmp_path_factory)
+    missing = "/nonexistent/efs/my-tool.vsix"
+    script = tmp_path / "on-start.sh"
+    code, _, err = generate(
+        capsys,
+        "--target",
+        "studio",
+        "--wheel",
+        str(wheel),
+        "--python",
+        str(sandbox.python),
+        "--extensions",
+        missing,
+        "-o",
+        str(script),
+    )
+    assert code == 0, err
+    start_script(sandbox, script)
+    text = wait_for_result(sandbox.home / ".jupyter-vscode-lifecycle.log")
+    assert FAILED_LINE in text and DONE_LINE not in text
+    assert f"cannot read the extension file {missing} (--extensions)" in text
+    assert "jupyter vscode install --prefix" not in text  # failed before installing anything
+    assert "restart-jupyter-server" not in "\n".join(sandbox.calls())
+
+
+def not_installed_page(sandbox: Sandbox) -> tuple[str, dict[str, object]]:
+    """Start Jupyter from the sandbox's Python with its HOME (no code-server anywhere): the
+    VS Code page and then the status API."""
+    port, token = free_port(), "guidance-test"
+    root = sandbox.root / "notebooks"
+    root.mkdir(exist_ok=True)
+    argv = [str(sandbox.python), "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1"]
+    argv += [f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    argv += ["--ServerApp.base_url=/jupyterlab/default/"]
+    if os.getuid() == 0:
+        argv.append("--allow-root")
+    out = open(sandbox.root / "jupyter.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(argv, env=server_env(sandbox), stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/jupyterlab/default/"
+
+    def get(path: str) -> tuple[int, str]:
+        req = urllib.request.Request(
+            url + path, headers={"Authorization": f"token {token}", "Accept": "text/html"}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (sandbox.root / "jupyter.log").read_text()
+            try:
+                get("api/status")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (sandbox.root / "jupyter.log").read_text()
+                time.sleep(0.3)
+        status, page = get("vscode/")
+        assert status == 503, page
+        return page, json.loads(get("api/vscode/status")[1])
+    finally:
+        proc.kill()
+        proc.wait(10)
+        out.close()
+
+
+@pytest.mark.timeout(900)
+def test_failed_run_says_how_to_retry_and_the_retry_works(tmp_path, capsys, tmp_path_factory):
+    from jupyter_vscode.installer.standalone import release_arch
+
+    from .release_server import make_release_tarball
+
+    sandbox = make_sandbox(tmp_path)
+    wheel = build_wheel(tmp_path_factory)
+    name = f"code-server-4.20.0-linux-{release_arch()}.tar.gz"
+    key = f"bucket/cs/{name}"  # not uploaded yet: the run fails
+    script = tmp_path / "on-jupyter-server-start.sh"
+    code, _, err = generate(
+        capsys,
+        "--target",
+        "studio",
+        "--wheel",
+        str(wheel),
+        "--code-server-tarball",
+        f"s3://{key}",
+        "--python",
+        str(sandbox.python),
+        "-o",
+        str(script),
+    )
+    assert code == 0, err
+    log = sandbox.home / ".jupyter-vscode-lifecycle.log"
+    start_script(sandbox, script)
+    text = wait_for_result(log)
+
+    assert DONE_LINE not in text and FAILED_LINE in text, text
+    rerun = sandbox.home / ".jupyter-vscode-lifecycle-rerun.sh"
+    retry = f"bash {rerun}"
+    result_lines = text.splitlines()[-2:]
+    assert result_lines[0].endswith(f" jupyter-vscode lifecycle: to retry: {retry}"), text
+    assert FAILED_LINE in result_lines[1]
+    assert stat.S_IMODE(rerun.stat().st_mode) == 0o600  # it holds the run's URLs
+    assert f"s3://{key}" in rerun.read_text()
+
+    # doctor: the lifecycle log first, with the outcome and the command
+    doctor = run_doctor(sandbox)
+    out = doctor.stdout
+    checks = out.split("Checks\n", 1)[1]
+    assert checks.lstrip().startswith("✗ lifecycle script"), out
+    assert str(log) in checks.split("\n")[0] and "FAILED" in checks.split("\n")[0], out
+    assert retry in out
+    assert "jupyter vscode install`" not in out, out
+
+    # the not-installed page and the status API's hint (a real Jupyter, HOME = the sandbox's)
+    page, status = not_installed_page(sandbox)
+    assert "VS Code&#x27;s setup failed" in page, page
+    assert f"<code>{log}</code>" in page and f"<pre>{retry}</pre>" in page, page
+    assert "<pre>jupyter vscode install</pre>" not in page
+    assert status["state"] == "missing" and retry in str(status["error"]), status
+    assert "run `jupyter vscode install`" not in str(status["error"])
+
+    # the admin fixes the cause (uploads the tarball); the user runs the command
+    make_release_tarball(tmp_path / "dist" / name, "4.20.0", release_arch())
+    put_s3(sandbox, key, tmp_path / "dist" / name)
+    proc = subprocess.run(
+        shlex.split(retry),
+        cwd="/",
+        env=server_env(sandbox),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.rstrip().endswith(DONE_LINE), proc.stdout  # shown on the terminal
+    text = log.read_text()
+    assert text.count("jupyter-vscode lifecycle: started") == 2, text  # appended
+    assert text.rstrip().endswith(DONE_LINE), text
+    prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
+    assert (prefix / "bin" / "code-server").exists(), text
+    assert "restart-jupyter-server " in sandbox.calls()
+    assert not list(Path("/tmp").glob(f"jupyter-vscode-lifecycle.*/{rerun.name}"))
+    doctor = run_doctor(sandbox)
+    assert "✓ lifecycle script" in doctor.stdout and "done" in doctor.stdout, doctor.stdout
+
+
+def test_rerun_needs_root_on_notebook_instances(tmp_path):
+    """Run without sudo on a notebook instance, the rerun says to use sudo (it restarts
+    Jupyter with systemctl) instead of failing half-way."""
+    script = render_script(LifecycleOptions(target="notebook-instance"))
+    func = re.search(r"^jv_rerun\(\) \{.*?^\}$", script, re.S | re.M).group(0)  # type: ignore[union-attr]
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "id").write_text("#!/bin/sh\necho 1000\n")  # ec2-user
+    (fake / "id").chmod(0o755)
+    proc = subprocess.run(
+        ["bash", "-c", f"set -eu\nJV_SUDO='sudo -u ec2-user -i'\n{func}\njv_rerun", "/x/rerun.sh"],
+        env={"PATH": f"{fake}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 1 and "needs root: sudo bash /x/rerun.sh" in proc.stdout, proc
+
+
+def test_notebook_instance_rerun_file_is_the_users_and_reruns(userbox):  # noqa: F811
+    """On a notebook instance (root runs the script, ec2-user owns ~/SageMaker) the rerun file
+    is written by the user, private; root's rerun appends a whole run to the log."""
+    userbox.run()
+    log = Path(userbox.env["JV_LOG"])
+    rerun = Path(rerun_file(str(log)))
+    assert rerun.parent == userbox.persistent
+    assert rerun.stat().st_uid == pwd.getpwnam(userbox.user).pw_uid
+    assert stat.S_IMODE(rerun.stat().st_mode) == 0o600
+    run = parse(log.read_text(), str(log), needs_root=True)
+    assert run.outcome == DONE and run.retry == f"sudo bash {rerun}"
+
+    proc = subprocess.run(
+        ["bash", str(rerun)],  # what `sudo bash <file>` runs
+        cwd="/",
+        env=userbox.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = log.read_text()
+    assert text.count("jupyter-vscode lifecycle: started") == 2, text
+    assert text.rstrip().endswith(DONE_LINE), text
+    assert userbox.calls().count("systemctl restart jupyter-server") == 2
+    for path in (log, rerun):  # still the user's
+        assert path.stat().st_uid == pwd.getpwnam(userbox.user).pw_uid, path
+
+
+@pytest.mark.timeout(600)
+def test_long_presigned_urls_drop_the_comments_and_the_script_still_runs(
+    tmp_path,
+    capsys,
+    serve,  # noqa: F811
+    tmp_path_factory,
+):
+    """Two ~2 kB presigned URLs (with a session token) leave too little room for the script's
+    comments: they are dropped (the first lines stay), and the script works as before."""
+    from jupyter_vscode.installer.standalone import release_arch
+
+    from .release_server import make_release_tarball
+
+    assert "\n# The rerun file" in render_script(LifecycleOptions(target="studio"))
+    sandbox = make_sandbox(tmp_path)
+    wheel = build_wheel(tmp_path_factory)
+    tarball = make_release_tarball(
+        tmp_path / "dist" / f"code-server-4.20.0-linux-{release_arch()}.tar.gz",
+        "4.20.0",
+        release_arch(),
+    )
+    token = "&X-Amz-Security-Token=" + "Q" * 2000
+    script = tmp_path / "on-jupyter-server-start.sh"
+    code, _, err = generate(
+        capsys,
+        "--target",
+        "studio",
+        "--wheel",
+        serve(wheel) + token,
+        "--code-server-tarball",
+        serve(tarball) + token,
+        "--allow-insecure-http",
+        "--python",
+        str(sandbox.python),
+        "-o",
+        str(script),
+    )
+    assert code == 0, err
+    text = script.read_text()
+    assert len(encode(text)) <= MAX_CONTENT_CHARS
+    head = text.split("\n")[:3]
+    assert head[0] == "#!/bin/bash" and "Generated by" in head[2]
+    assert not [line for line in text.split("\n")[3:] if line.lstrip().startswith("#")]
+    text = sandbox.run_script(script, cwd="/", log=sandbox.home / ".jupyter-vscode-lifecycle.log")
+    prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
+    assert (prefix / "versions" / "4.20.0-standalone" / "bin" / "code-server").is_file(), text
+    assert "Q" * 100 not in text
