@@ -43,6 +43,7 @@ from jupyter_vscode.locate import Lookup
 from jupyter_vscode.pages import missing_page
 
 from .conftest import free_port
+from .support.vsix import make_vsix
 from .test_lifecycle import (
     DONE as DONE_LINE,
 )
@@ -55,7 +56,6 @@ from .test_lifecycle import (
     code_server_tarball,  # noqa: F401 - a fixture
     generate,
     make_sandbox,
-    make_vsix,
     package_wheel,  # noqa: F401 - a fixture
     put_s3,
     serve,  # noqa: F401 - a fixture
