@@ -153,3 +153,44 @@ def test_install_inside_the_root_takes_no_watches_and_gives_no_search_hits(
     assert settings["editor.fontSize"] == 17
     assert settings["search.exclude"] == {"**/build": True, ".local/share/jupyter-vscode": True}
     assert settings["files.watcherExclude"] == {str(prefix): True}
+
+
+def test_node_options_reach_only_code_servers_own_processes(
+    browser, jupyter_process, real_code_server, root_dir, lab_settings, monkeypatch
+):
+    """Why there is no Node heap cap option: a NODE_OPTIONS heap cap for code-server reaches
+    its launcher and VS Code's server, but VS Code removes NODE_OPTIONS from the environment
+    of the processes it forks (extension host, pty host, file watcher), so the extension
+    host, which runs the extensions, is not capped (README, "Memory")."""
+    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=512")
+    jp = jupyter_process(real_code_server)
+    try:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = ctx.new_page()
+        page.goto(jp.url(f"vscode/?folder={root_dir}&token={jp.token}"))
+        page.wait_for_selector(f"{EXPLORER_ROW} >> text=hello.py", timeout=WORKBENCH_TIMEOUT)
+        deadline = time.monotonic() + 60
+        seen: dict[str, str | None] = {}
+        while time.monotonic() < deadline and not {"extensionHost", "fileWatcher"} <= set(seen):
+            seen = {}
+            for pid in code_server_tree(jp):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        argv = f.read().decode(errors="replace").split("\0")
+                    with open(f"/proc/{pid}/environ", "rb") as f:
+                        env = f.read().decode(errors="replace").split("\0")
+                except OSError:
+                    continue
+                kind = next((a.split("=", 1)[1] for a in argv if a.startswith("--type=")), None)
+                name = kind or "code-server"
+                value = next((e[13:] for e in env if e.startswith("NODE_OPTIONS=")), None)
+                if name not in seen or value is not None:
+                    seen[name] = value
+            time.sleep(0.5)
+        ctx.close()
+    finally:
+        stop_gracefully(jp, root_dir)
+    assert seen.get("code-server") == "--max-old-space-size=512", seen
+    forked = {name: value for name, value in seen.items() if name != "code-server"}
+    assert {"extensionHost", "fileWatcher"} <= set(forked), seen
+    assert all(value is None for value in forked.values()), seen
