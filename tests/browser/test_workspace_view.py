@@ -6,6 +6,9 @@ layout `jupyter vscode install` makes (`current` -> `versions/<V>`, `bin/code-se
 launcher runs the real code-server, with PREFIX_DIRS directories of files standing in for
 code-server's own. The file watcher (a process of code-server's) starts once the workbench
 has opened the folder; its inotify watches are counted in /proc/<pid>/fdinfo.
+
+Also here, because it needs the same opened workbench: which of code-server's processes a
+NODE_OPTIONS heap cap reaches (the reason the README gives for offering no such option).
 """
 
 from __future__ import annotations
