@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .config import VSCode
 from .credentials import without_credentials
 from .proctree import kill_orphaned_group
+from .workspace_view import keep_install_out_of_view
 
 RUN_DIR_PREFIX = "jupyter-vscode-"
 OWNER_FILE = "owner.pid"
@@ -156,6 +157,9 @@ def build_launch(config: VSCode, executable: str, root_dir: str) -> LaunchSpec:
     extensions_dir = os.path.expanduser(config.extensions_dir)
     for path in (user_data_dir, extensions_dir):
         os.makedirs(path, mode=0o700, exist_ok=True)
+    # The folders users open: the default one, Jupyter's root, the home directory.
+    opened = (folder, os.path.abspath(root_dir), os.path.expanduser("~"))
+    keep_install_out_of_view(executable, user_data_dir, opened)
 
     run_dir = make_run_dir()
     config_file = os.path.join(run_dir, "config.yaml")

@@ -181,22 +181,24 @@ def test_rerun_without_version_asks_registry_only(fake_npm: Path, prefix: Path) 
     assert [c["argv"][0] for c in new_calls] == ["view"]
 
 
-def test_upgrade_switches_current_and_keeps_old_until_prune(
+def test_upgrade_switches_current_and_keeps_old_with_keep_old_versions(
     fake_npm: Path, prefix: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     do_install(prefix, version="4.1.0")
-    do_install(prefix, version="4.2.0")
+    do_install(prefix, version="4.2.0", prune=False)
     assert run_installed(prefix) == "4.2.0"
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm", "4.2.0-npm"]
 
     # Going back to an installed version only switches the link: no npm at all.
     monkeypatch.setenv("FAKE_NPM_FORBID", "1")
-    result = do_install(prefix, version="4.1.0")
+    result = do_install(prefix, version="4.1.0", prune=False)
     assert result.changed  # type: ignore[attr-defined]
     assert run_installed(prefix) == "4.1.0"
 
-    result = do_install(prefix, version="4.1.0", prune=True)
-    assert [p.name for p in result.pruned] == ["4.2.0-npm"]  # type: ignore[attr-defined]
+    # Without --keep-old-versions, a rerun that changes nothing still prunes.
+    result = do_install(prefix, version="4.1.0")
+    assert not result.changed  # type: ignore[attr-defined]
+    assert [r.path.name for r in result.pruned] == ["4.2.0-npm"]  # type: ignore[attr-defined]
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
     assert run_installed(prefix) == "4.1.0"
 

@@ -134,7 +134,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     inst.add_argument("--force", action="store_true", help="reinstall even if present")
     inst.add_argument(
-        "--prune", action="store_true", help="remove installed versions other than the active one"
+        "--keep-old-versions",
+        action="store_true",
+        help=(
+            "keep the versions other than the active one (by default they are removed, each "
+            "~700 MB, except one a running process still uses)"
+        ),
+    )
+    inst.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove versions other than the active one (the default; kept for old scripts)",
     )
     inst.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     inst.set_defaults(run=run)
@@ -172,7 +182,7 @@ def _install(args: argparse.Namespace) -> int:
         method=method,
         version=args.cs_version,
         force=args.force,
-        prune=args.prune,
+        prune=not args.keep_old_versions,
         source=args.source,
         mirror=args.mirror,
         sha256=args.sha256,

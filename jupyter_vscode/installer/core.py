@@ -4,7 +4,9 @@ Steps, each safe to interrupt: refuse versions this host's glibc cannot run, che
 take the lock, clear leftovers of killed runs, pick the method (``auto``: standalone when the
 release tarballs are reachable, else npm), resolve the version (without --version: the newest
 that runs here), build into ``staging/``, verify, rename into ``versions/``, switch
-``current`` atomically, optionally prune. Until the switch, the previous install keeps working.
+``current`` atomically, then prune: remove the other versions (unless a running process still
+uses one: that one is kept and removed by a later install) and leftovers of interrupted
+installs. Until the switch, the previous install keeps working.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import compat, errors, integrity
-from .layout import InstalledVersion, Layout, version_dir_name, write_marker
+from .inuse import human_size, process_name
+from .layout import InstalledVersion, Layout, Removed, version_dir_name, write_marker
 from .lock import InstallLock
 from .methods import AUTO, METHODS, BuildContext, Method, Release, choose_method, kinds_for
 from .report import Reporter
@@ -34,7 +37,9 @@ class InstallOptions:
     method: str = AUTO
     version: str | None = None
     force: bool = False
-    prune: bool = False
+    #: remove versions other than the active one (not those a running process uses) and
+    #: leftovers of interrupted installs, also when nothing else changes.
+    prune: bool = True
     lock_timeout: float = 1800.0
     #: file method: the release tarball, a local path or an http(s) URL.
     source: str | None = None
@@ -58,7 +63,14 @@ class InstallResult:
     changed: bool
     executable: Path
     log: Path | None = None
-    pruned: tuple[Path, ...] = ()
+    #: old versions and leftovers removed, with the space they took.
+    pruned: tuple[Removed, ...] = ()
+    #: old versions kept because running processes (their pids) still use them.
+    kept: dict[Path, list[int]] = field(default_factory=dict)
+
+    @property
+    def freed(self) -> int:
+        return sum(r.size for r in self.pruned)
 
 
 def install(
@@ -80,9 +92,14 @@ def install(
         compat.check_runs(hint, glibc)  # refuse before downloading anything
 
     # Fast path, without lock or network: the requested version is already the active one.
-    if hint and not options.force and not options.prune:
+    # (Not while something is left to prune: that needs the lock.)
+    if hint and not options.force:
         present = _installed(layout, hint, kinds)
-        if present is not None and layout.is_active(present):
+        if (
+            present is not None
+            and layout.is_active(present)
+            and not (options.prune and layout.has_leftovers(present))
+        ):
             reporter.info(f"code-server {hint} is already installed in {present.path}")
             return InstallResult(present, False, layout.bin_link)
 
@@ -91,8 +108,12 @@ def install(
 
     with InstallLock(layout.lock_file, timeout=options.lock_timeout, on_wait=reporter.info):
         try:
-            for leftover in layout.clear_staging():
-                reporter.info(f"removed {leftover.name} left over from an interrupted install")
+            leftovers = layout.clear_staging()
+            for leftover in leftovers:
+                reporter.info(
+                    f"removed {leftover.path.name} left over from an interrupted install "
+                    f"({human_size(leftover.size)})"
+                )
 
             present = _installed(layout, hint, kinds) if hint else None
             if present is None or options.force:
@@ -129,15 +150,31 @@ def install(
                 assert method is not None
                 result = _build(layout, method, method_name, kind, release, reporter)
 
+            result.pruned = tuple(leftovers)
             if options.prune:
-                result.pruned = tuple(layout.prune(result.install))
-                for path in result.pruned:
-                    reporter.info(f"removed old version {path.name}")
+                _prune(layout, result, reporter)
         finally:
             close = getattr(method, "close", None)
             if close is not None:
                 close()
     return result
+
+
+def _prune(layout: Layout, result: InstallResult, reporter: Reporter) -> None:
+    removed, kept = layout.prune(result.install)
+    result.pruned += tuple(removed)
+    result.kept = kept
+    for old in removed:
+        reporter.info(f"removed old version {old.path.name} ({human_size(old.size)})")
+    for path, pids in kept.items():
+        users = ", ".join(f"{pid} ({process_name(pid)})" for pid in pids[:5])
+        reporter.info(
+            f"kept old version {path.name}: still used by running process {users}; the next "
+            "`jupyter vscode install` removes it once that has ended (restart Jupyter to end "
+            "a code-server started from it)"
+        )
+    if result.pruned:
+        reporter.info(f"freed {human_size(result.freed)} in {layout.prefix}")
 
 
 def _resolve(

@@ -19,10 +19,12 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import installed_executable
+from .inuse import disk_usage, processes_using
 
 MARKER = "jupyter-vscode-install.json"
 KEEP_LOGS = 10
@@ -43,6 +45,14 @@ class InstalledVersion:
     @property
     def executable(self) -> Path:
         return self.path / "bin" / "code-server"
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A directory removed from the prefix and the disk space it took."""
+
+    path: Path
+    size: int
 
 
 @dataclass(frozen=True)
@@ -113,14 +123,23 @@ class Layout:
         path.mkdir()
         return path
 
-    def clear_staging(self) -> list[Path]:
-        """Remove leftovers of interrupted installs. Call only while holding the lock."""
-        removed: list[Path] = []
-        if self.staging.is_dir():
-            for entry in self.staging.iterdir():
-                _remove(entry)
-                removed.append(entry)
+    def clear_staging(self) -> list[Removed]:
+        """Remove leftovers of interrupted installs (staging dirs, half-made links). Call only
+        while holding the lock."""
+        removed: list[Removed] = []
+        for entry in self._interrupted():
+            size = disk_usage(entry)
+            _remove(entry)
+            removed.append(Removed(entry, size))
         return removed
+
+    def _interrupted(self) -> list[Path]:
+        found = sorted(self.staging.iterdir()) if self.staging.is_dir() else []
+        links = ((self.prefix, self.current.name), (self.bin_link.parent, self.bin_link.name))
+        for parent, name in links:
+            if parent.is_dir():
+                found += sorted(parent.glob(f".{name}.tmp.*"))
+        return found
 
     def commit(self, staged: Path, version: str, method: str) -> InstalledVersion:
         """Move a verified staging dir to ``versions/`` (replacing an older copy of the same
@@ -148,19 +167,40 @@ class Layout:
         self.bin_link.parent.mkdir(parents=True, exist_ok=True)
         _symlink_atomic(self._bin_target(), self.bin_link)
 
-    def prune(self, keep: InstalledVersion) -> list[Path]:
-        """Remove every version other than ``keep``."""
-        removed: list[Path] = []
-        if self.versions.is_dir():
-            for entry in sorted(self.versions.iterdir()):
-                if entry.name != keep.path.name:
-                    # Move out of versions/ first so a half-deleted dir never sits there.
-                    trash = self.staging / f"{entry.name}.pruned.{os.getpid()}"
-                    self.staging.mkdir(parents=True, exist_ok=True)
-                    os.replace(entry, trash)
-                    _remove(trash)
-                    removed.append(entry)
-        return removed
+    def old_versions(self, keep: InstalledVersion) -> list[Path]:
+        """Everything in ``versions/`` but ``keep`` (complete or not)."""
+        if not self.versions.is_dir():
+            return []
+        return [e for e in sorted(self.versions.iterdir()) if e.name != keep.path.name]
+
+    def has_leftovers(self, keep: InstalledVersion) -> bool:
+        """Whether a prune would find anything to look at besides ``keep``."""
+        return bool(self.old_versions(keep) or self._interrupted())
+
+    def prune(
+        self,
+        keep: InstalledVersion,
+        in_use: Callable[[Iterable[Path]], dict[Path, list[int]]] = processes_using,
+    ) -> tuple[list[Removed], dict[Path, list[int]]]:
+        """Remove every version other than ``keep`` that no running process uses.
+
+        Returns what was removed (with its size) and the versions kept because processes
+        (their pids) still run from them; a later prune removes those once they have ended.
+        """
+        candidates = self.old_versions(keep)
+        users = in_use(candidates) if candidates else {}
+        removed: list[Removed] = []
+        for entry in candidates:
+            if users.get(entry):
+                continue
+            size = disk_usage(entry)
+            # Move out of versions/ first so a half-deleted dir never sits there.
+            trash = self.staging / f"{entry.name}.pruned.{os.getpid()}"
+            self.staging.mkdir(parents=True, exist_ok=True)
+            os.replace(entry, trash)
+            _remove(trash)
+            removed.append(Removed(entry, size))
+        return removed, {e: users[e] for e in candidates if users.get(e)}
 
     def new_log_file(self) -> Path:
         self.logs.mkdir(parents=True, exist_ok=True)
