@@ -23,7 +23,8 @@ from traitlets.config.loader import (
     PyFileConfigLoader,
 )
 
-from ..config import ENV_PREFIX, InvalidOption, VSCode
+from ..config import InvalidOption, VSCode
+from ..envfallback import FALLBACKS
 from . import running
 from .report import FAIL, OK, WARN, Check, guarded
 
@@ -32,7 +33,7 @@ DEFAULT = "default"
 
 
 def env_source(name: str) -> str:
-    return f"env {ENV_PREFIX}{name.upper()}"
+    return f"env {FALLBACKS[name].var}"
 
 
 def file_source(path: str) -> str:
@@ -169,18 +170,18 @@ def load() -> Options:
         try:
             value = getattr(vscode, name)
         except InvalidOption as e:  # a bad environment variable
-            raw = os.environ.get(ENV_PREFIX + name.upper(), "")
+            raw = vscode.env_sources[name].raw
             opts.errors.append(str(e))
             opts.values[name] = Option(raw, env_source(name), str(e))
             continue
         if name in good:
             source = sources.get(name, "?")
-            if os.environ.get(ENV_PREFIX + name.upper()):
+            if FALLBACKS[name].raw() is not None:
                 opts.warnings.append(
-                    f"${ENV_PREFIX}{name.upper()} is set but c.VSCode.{name} in "
+                    f"${FALLBACKS[name].var} is set but c.VSCode.{name} in "
                     f"{source.removeprefix('config ')} takes precedence"
                 )
-        elif name in vscode._env_sources:
+        elif name in vscode.env_sources:
             source = env_source(name)
         else:
             source = DEFAULT
