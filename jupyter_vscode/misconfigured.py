@@ -18,9 +18,12 @@ from traitlets import TraitError
 from traitlets.config import Config, Configurable
 
 from . import pages
-from .config import LAUNCHER_DEFAULTS, InvalidOption, VSCode
+from .config import InvalidOption, VSCode
 from .proxy import send_answer, wants_page
 from .supervisor import State
+
+#: the options the launcher tile needs, kept usable while another option is invalid
+LAUNCHER_OPTIONS = ("launcher_enabled", "launcher_title", "launcher_category")
 
 
 class Misconfigured(RuntimeError):
@@ -61,10 +64,11 @@ def explain(error: InvalidOption, app: Any) -> str:
 
 def usable_launcher_options(parent: Configurable) -> VSCode:
     """Options for the launcher tile: each launcher option as configured if that value is
-    valid, else its documented default (the tile stays and opens the explanation page)."""
+    valid, else its declared default (the tile stays and opens the explanation page)."""
     section = parent.config.get("VSCode", {})
     values: dict[str, Any] = {}
-    for name, fallback in LAUNCHER_DEFAULTS.items():
+    for name in LAUNCHER_OPTIONS:
+        fallback = VSCode.class_traits()[name].default()
         try:
             one = VSCode(
                 config=Config({"VSCode": {name: section[name]}} if name in section else {})

@@ -1,35 +1,100 @@
-"""The README's configuration table must list every option with its env var and default."""
+"""The README's configuration table must list every option with its env var and default,
+and --help-all must print the same defaults."""
 
 from __future__ import annotations
 
+import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from jupyter_vscode.config import VSCode
+from jupyter_vscode.envfallback import FALLBACKS
 
 README = Path(__file__).parent.parent / "README.md"
 
 
 def table_rows() -> dict[str, tuple[str, str]]:
+    """option -> (environment fallback cell, default cell) of the README's Configuration table."""
     rows = {}
     for line in README.read_text().splitlines():
-        m = re.match(r"\| `c\.VSCode\.(\w+)` \| `(JUPYTER_VSCODE_\w+)`[^|]*\| ([^|]+) \|", line)
+        m = re.match(r"\| `c\.VSCode\.(\w+)` \| ([^|]+) \| ([^|]+) \|", line)
         if m:
-            rows[m.group(1)] = (m.group(2), m.group(3).strip())
+            rows[m.group(1)] = (m.group(2).strip(), m.group(3).strip())
     return rows
 
 
-def test_every_option_is_in_the_readme_table_with_its_env_var():
+def shown(value: object) -> str:
+    """A default as the README's table writes it (first backticked word of the cell)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str) and value:
+        return value
+    return repr(value)
+
+
+def test_readme_table_matches_the_options_and_their_fallbacks():
+    """Each row: the option, its variable (and how its text is parsed) from envfallback's
+    table, and the default declared in the trait."""
     rows = table_rows()
-    options = set(VSCode.class_trait_names(config=True))
-    assert set(rows) == options
-    for name, (env, _default) in rows.items():
-        assert env == "JUPYTER_VSCODE_" + name.upper().replace("CODE_SERVER", "CODE_SERVER")
-        help_text = VSCode.class_traits()[name].help
-        assert env in help_text, f"help of {name} does not mention {env}"
-        assert "Default" in help_text or "default" in help_text
+    assert set(rows) == set(VSCode.class_trait_names(config=True)) == set(FALLBACKS)
+    for name, (env_cell, default_cell) in rows.items():
+        fallback = FALLBACKS[name]
+        note = f" ({fallback.parser.readme})" if fallback.parser.readme else ""
+        assert env_cell == f"`{fallback.var}`{note}", name
+        trait = VSCode.class_traits()[name]
+        assert default_cell.split("`")[1] == shown(trait.default()), name
+        assert fallback.var in trait.help, f"help of {name} does not mention {fallback.var}"
+        assert "Default" in trait.help or "default" in trait.help
+
+
+def help_all_defaults(env: dict[str, str]) -> dict[str, str]:
+    """option -> the "Default: ..." that the server's --help-all prints for c.VSCode.<option>.
+
+    jupyter-server prints an extension's classes in the --help-all of the extension's app;
+    ``jupyter server --help-all`` itself lists ServerApp's classes only.
+    """
+    code = "from jupyter_vscode.extension import VSCodeExtension as A; A.launch_instance()"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "--help-all"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    defaults: dict[str, str] = {}
+    option = None
+    for line in proc.stdout.splitlines():
+        m = re.match(r"--VSCode\.(\w+)=", line)
+        if m:
+            option = m.group(1)
+        elif not line.startswith(" "):
+            option = None
+        elif option and line.strip().startswith("Default: "):
+            defaults[option] = line.strip().removeprefix("Default: ")
+    return defaults
+
+
+def test_help_all_prints_each_options_real_default(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_VSCODE_")}
+    env.update(HOME=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
+    printed = help_all_defaults(env)
+    rows = table_rows()
+    assert set(printed) == set(rows)
+    with mock.patch.dict(os.environ, env, clear=True):
+        options = VSCode()
+        for name, text in printed.items():
+            value = ast.literal_eval(text)
+            assert shown(value) == rows[name][1].split("`")[1], (name, text)
+            if not (isinstance(value, str) and value.startswith(("~", "<"))):
+                assert value == getattr(options, name), (name, text)  # what you get unset
 
 
 def test_documented_defaults_match(monkeypatch, tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from jupyter_vscode import cli
+from jupyter_vscode.doctor import system
+from jupyter_vscode.doctor.report import OK, WARN
 from jupyter_vscode.installer import (
     InstallError,
     InstallOptions,
@@ -557,6 +560,41 @@ def test_version_that_cannot_run_here_is_refused(
     assert f"needs glibc {needs} or newer and this host has glibc {glibc}" in message
     assert f"--version {newest}" in message
     assert server.requests == [] and not prefix.exists()
+
+
+@pytest.mark.parametrize("glibc", ["2.17", "2.26", "2.28", "2.31", "2.33", "2.34", "2.39"])
+def test_doctor_and_installer_agree_on_what_runs_here(
+    server: LoopbackServer,
+    release,  # type: ignore[no-untyped-def]
+    prefix: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    glibc: str,
+) -> None:
+    """With the same (faked) C library, `jupyter vscode doctor` names the release that
+    `jupyter vscode install` picks, and the first one it says needs more is refused."""
+    real_confstr = os.confstr
+
+    def confstr(name: str) -> str | None:
+        return f"glibc {glibc}" if name == "CS_GNU_LIBC_VERSION" else real_confstr(name)
+
+    monkeypatch.setattr(os, "confstr", confstr)
+    server.add_registry(VERSIONS)
+    for version in VERSIONS:
+        release(version)
+    installed = do_install(prefix).install.version  # glibc read from the host: not passed
+    check = system.check_glibc()
+    if installed == VERSIONS[-1]:
+        assert (check.status, check.detail) == (OK, glibc)
+        return
+    assert check.status == WARN, check
+    assert f"{installed} is the newest release that runs here" in check.detail
+    assert f"--version {installed} --force" in check.hint
+    m = re.search(r"code-server (\S+) and newer need glibc ≥ (\S+)", check.detail)
+    assert m, check.detail
+    with pytest.raises(InstallError) as info:
+        do_install(prefix, version=m.group(1), force=True)
+    assert f"needs glibc {m.group(2)} or newer and this host has glibc {glibc}" in str(info.value)
+    assert f"--version {installed}" in str(info.value)
 
 
 def test_glibc_reading_and_caps() -> None:

@@ -23,7 +23,8 @@ from traitlets.config.loader import (
     PyFileConfigLoader,
 )
 
-from ..config import ENV_PREFIX, InvalidOption, VSCode
+from ..config import InvalidOption, VSCode
+from ..envfallback import FALLBACKS, resolve
 from . import running
 from .report import FAIL, OK, WARN, Check, guarded
 
@@ -32,7 +33,7 @@ DEFAULT = "default"
 
 
 def env_source(name: str) -> str:
-    return f"env {ENV_PREFIX}{name.upper()}"
+    return f"env {FALLBACKS[name].var}"
 
 
 def file_source(path: str) -> str:
@@ -169,7 +170,7 @@ def load() -> Options:
         try:
             value = getattr(vscode, name)
         except InvalidOption as e:  # a bad environment variable
-            raw = os.environ.get(ENV_PREFIX + name.upper(), "")
+            raw = vscode.env_sources[name].raw
             opts.errors.append(str(e))
             opts.values[name] = Option(raw, env_source(name), str(e))
             continue
@@ -177,10 +178,10 @@ def load() -> Options:
             source = sources.get(name, "?")
             if not _env_agrees(name, value):
                 opts.warnings.append(
-                    f"${ENV_PREFIX}{name.upper()} is set but c.VSCode.{name} in "
+                    f"${FALLBACKS[name].var} is set but c.VSCode.{name} in "
                     f"{source.removeprefix('config ')} takes precedence"
                 )
-        elif name in vscode._env_sources:
+        elif name in vscode.env_sources:
             source = env_source(name)
         else:
             source = DEFAULT
@@ -212,13 +213,13 @@ PATH_OPTIONS = ("code_server", "folder", "user_data_dir", "extensions_dir", "log
 
 
 def _env_agrees(name: str, value: Any) -> bool:
-    """True unless ``$JUPYTER_VSCODE_<NAME>`` is set to something else than ``value``, the
-    configured value that takes precedence (terminals that export the configured dir, as the
-    notebook-instance lifecycle script does, are fine)."""
-    if not os.environ.get(ENV_PREFIX + name.upper()):
+    """True unless ``name``'s environment fallback is set to something else than ``value``,
+    the configured value that takes precedence (terminals that export the configured dir, as
+    the notebook-instance lifecycle script does, are fine)."""
+    if FALLBACKS[name].raw() is None:
         return True
     try:
-        from_env = VSCode()._from_env(name, name.upper(), None)
+        from_env = resolve(VSCode(), name, {})
     except InvalidOption:
         return False
     if name in PATH_OPTIONS:

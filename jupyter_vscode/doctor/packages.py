@@ -4,10 +4,10 @@ register a second VS Code."""
 from __future__ import annotations
 
 import os
-import re
 from importlib import metadata
 from typing import Any
 
+from ..installer import compat
 from .report import FAIL, OK, WARN, Check, guarded
 
 #: distribution -> (minimum version, why)
@@ -21,10 +21,6 @@ CONFLICTING_DISTS = ("jupyter-vscode-proxy", "jupyter-code-server", "jupyter-cod
 CONFLICTING_NAMES = ("vscode", "code-server", "codeserver", "code_server")
 EXTENSION = "jupyter_vscode"
 LABEXTENSION = "jupyter-vscode"
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text.split("+")[0])[:3])
 
 
 def _version(dist: str) -> str | None:
@@ -47,7 +43,7 @@ def check_versions() -> Check:
             problems.append(f"{dist} is not installed ({why})")
         else:
             found.append(f"{dist} {version}")
-            if _version_tuple(version) < minimum:
+            if compat.parse_version(version) < minimum:
                 problems.append(f"{dist} {version} is older than {wanted} ({why})")
     detail = ", ".join(found)
     if problems:

@@ -11,31 +11,24 @@ import sys
 from pathlib import Path
 
 from ..codeserver import SCRUBBED_ENV
+from ..installer import compat
 from ..installer.layout import Layout, install_dir_of
 from ..locate import INSTALL_HINT
 from .report import FAIL, OK, WARN, Check, guarded
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
-
-
 def glibc_version() -> str | None:
     """e.g. '2.36'; None when the C library is not glibc (musl, macOS)."""
-    try:
-        value = os.confstr("CS_GNU_LIBC_VERSION")
-    except (ValueError, OSError, AttributeError):
-        return None
-    if not value or not value.startswith("glibc "):
-        return None
-    return value.split()[1]
+    glibc = compat.detect_glibc()
+    return compat.format_glibc(glibc) if glibc else None
 
 
 @guarded("glibc")
 def check_glibc() -> Check:
+    """Which code-server releases run here, as the installer decides it (installer/compat.py)."""
     name = "glibc"
-    version = glibc_version()
-    if version is None:
+    glibc = compat.detect_glibc()
+    if glibc is None:
         if sys.platform.startswith("linux"):
             return Check(
                 name,
@@ -45,23 +38,19 @@ def check_glibc() -> Check:
                 "from source for this C library",
             )
         return Check(name, OK, f"not applicable on {sys.platform}")
-    v = _version_tuple(version)
-    if v < (2, 28):
-        return Check(
-            name,
-            WARN,
-            f"{version}: only code-server 4.16.1 and older run with glibc < 2.28",
-            f"use a newer OS image, or `{INSTALL_HINT} --version 4.16.1`",
-        )
-    if v < (2, 34):
-        return Check(
-            name,
-            WARN,
-            f"{version}: code-server 4.108.2 and newer need glibc ≥ 2.34",
-            f"use a newer OS image, or pin a code-server older than 4.108.2 with `{INSTALL_HINT} "
-            "--version VERSION --force` (the start test shows whether the installed one runs)",
-        )
-    return Check(name, OK, version)
+    have = compat.format_glibc(glibc)
+    cap = compat.binding_cap(glibc)
+    if cap is None:
+        return Check(name, OK, have)
+    return Check(
+        name,
+        WARN,
+        f"{have}: code-server {cap.first_needing} and newer need glibc ≥ "
+        f"{compat.format_glibc(cap.needs)} ({cap.why}); {cap.newest} is the newest release "
+        "that runs here",
+        f"use a newer OS image, or `{INSTALL_HINT} --version {cap.newest} --force` (the start "
+        "test shows whether the installed one runs)",
+    )
 
 
 @guarded("OS")
