@@ -288,10 +288,19 @@ def test_a_running_servers_command_line_counts(jupyter_dirs: Path, tmp_path: Pat
     ud = tmp_path / "cli-ud"
     # a process whose command line carries --VSCode.user_data_dir, registered as a server
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; sys.stdin.read()", f"--VSCode.user_data_dir={ud}"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; print('up', flush=True); sys.stdin.read()",
+            f"--VSCode.user_data_dir={ud}",
+        ],
         stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
     )
     try:
+        # /proc/<pid>/cmdline can still be empty right after Popen returns: wait until the
+        # child runs (it says so), bounded by the test timeout
+        assert proc.stdout is not None and proc.stdout.readline() == b"up\n"
         (runtime / f"jpserver-{proc.pid}.json").write_text(
             json.dumps({"pid": proc.pid, "url": "http://127.0.0.1:1/"})
         )
