@@ -34,6 +34,11 @@ NI_PREFIX = f"{NI_PERSISTENT}/.jupyter-vscode"
 NI_USER_DATA_DIR = f"{NI_PERSISTENT}/.jupyter-vscode-user-data"
 NI_SUDO = "sudo -u ec2-user -i"
 
+#: Seconds the script's foreground follows the background run by default, and at most:
+#: SageMaker stops a lifecycle script after 5 minutes (300 s); the margin covers the rest.
+DEFAULT_WAIT = 120
+MAX_WAIT = 270
+
 _NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 _SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 # Marketplace IDs (publisher.name, optionally @version) or .vsix paths; no spaces or globs,
@@ -61,6 +66,10 @@ class LifecycleOptions:
     pip_args: str | None = None
     #: plain http:// for --wheel / --code-server-tarball (else refused, here and by the installer)
     allow_insecure_http: bool = False
+    #: seconds the foreground copies the run's log lines to its output (0: returns at once)
+    wait: int = DEFAULT_WAIT
+    #: exit 1 when the run FAILED within the wait (SageMaker then marks the start failed)
+    fail_on_error: bool = False
 
 
 def _check_text(name: str, value: str | None) -> None:
@@ -112,6 +121,11 @@ def validate(opts: LifecycleOptions) -> None:
                 "network path could replace it. Use https:// or s3://, or pass "
                 "--allow-insecure-http (with --code-server-sha256) on a trusted network"
             )
+    if not 0 <= opts.wait <= MAX_WAIT:
+        raise LifecycleError(
+            f"--wait {opts.wait}: choose 0 to {MAX_WAIT} seconds (SageMaker stops a lifecycle "
+            "script after 300 s; 0 returns at once)"
+        )
     if opts.pip_args:
         try:
             shlex.split(opts.pip_args)
@@ -120,8 +134,8 @@ def validate(opts: LifecycleOptions) -> None:
 
 
 def _q(value: str | None) -> str:
-    """A shell word for ``value`` (``''`` for none) that survives ``${VAR-word}``."""
-    return shlex.quote(value or "")
+    """A shell word for ``value`` (nothing for none) that survives ``${VAR-word}``."""
+    return shlex.quote(value) if value else ""
 
 
 def render_script(opts: LifecycleOptions) -> str:
@@ -149,7 +163,12 @@ def render_script(opts: LifecycleOptions) -> str:
         "PYTHON": _q(opts.python or (f"{NI_ENV}/bin/python" if ni else "")),
         "SUDO": _q(NI_SUDO if ni else ""),
         "RESTART": _q("systemctl restart jupyter-server" if ni else "restart-jupyter-server"),
+        "WAIT": str(opts.wait),
+        "FAIL_ON_ERROR": _q("1" if opts.fail_on_error else ""),
         # literal shell words (not user input): $HOME expands when the script runs
+        "LOCK": (
+            "/run/jupyter-vscode-lifecycle.lock" if ni else '"$HOME"/.jupyter-vscode-lifecycle.lock'
+        ),
         "LOG": (
             f"{NI_PERSISTENT}/.jupyter-vscode-lifecycle.log"
             if ni
@@ -162,6 +181,12 @@ def render_script(opts: LifecycleOptions) -> str:
         return values[m.group(1)]
 
     script = re.sub(r"@@([A-Z0-9_]+)@@", fill, template)
+    # SageMaker's 16,384 characters are better spent on long presigned URLs: comments (after
+    # the header), indents and blank lines stay in lifecycle.sh, whose Python snippets need none.
+    *head, body = script.split("\n", 3)
+    body = re.sub(r"^[ \t]*(#.*)?\n", "", body, flags=re.M)
+    body = re.sub(r"^[ \t]+", "", body, flags=re.M)
+    script = "\n".join([*head, body])
     # a template checked out with CRLF (git autocrlf) would break the script: normalise
     return script.replace("\r\n", "\n")
 

@@ -105,7 +105,8 @@ def test_studio_defaults():
     assert python == ""  # found at run time
     assert prefix == ""  # the installer's default, under the persistent home
     assert log == "/home/sagemaker-user/.jupyter-vscode-lifecycle.log"
-    assert "nohup bash" in script
+    # the background leaves the script's session and process group
+    assert "setsid bash" in script
 
 
 def test_notebook_instance_defaults():
@@ -430,6 +431,22 @@ def dependency_farm(dest: Path) -> Path:
     return dest
 
 
+def last_run(text: str) -> str:
+    """The last run's lines of a lifecycle log (the log is appended to at every start)."""
+    i = text.rfind("jupyter-vscode lifecycle: started")
+    return text[text.rfind("\n", 0, i) + 1 :] if i >= 0 else ""
+
+
+def wait_for_result(log: Path, timeout: float = 400) -> str:
+    """The last run's lines once its result line is in the log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = last_run(log.read_text(errors="replace")) if log.exists() else ""
+        if DONE in text or FAILED in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
 @dataclass
 class Sandbox:
     root: Path
@@ -438,35 +455,29 @@ class Sandbox:
     s3: Path
     record: Path
     env: dict[str, str]
+    proc: subprocess.CompletedProcess[str] | None = None
 
     def calls(self) -> list[str]:
         return self.record.read_text().splitlines() if self.record.exists() else []
 
-    def run_script(self, script: Path, cwd: str, log: Path, **env: str) -> str:
-        """Run the script (as SageMaker would), wait for its background part; the log."""
-        if log.exists():
-            log.unlink()
-        start = time.monotonic()
+    def run_script(self, script: Path, cwd: str, log: Path, ok: bool = True, **env: str) -> str:
+        """Run the script as SageMaker would (its output in self.proc); this run's log lines.
+
+        The foreground follows the background run up to JV_WAIT s (default 120), so it
+        usually returns with the result; its background may still be appending to the log."""
         proc = subprocess.run(
             ["bash", str(script)],
             cwd=cwd,
             env={**self.env, **env},
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=600,
         )
-        took = time.monotonic() - start
+        self.proc = proc
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert took < 15, f"the foreground took {took:.1f} s"
         assert str(log) in proc.stdout
-        deadline = time.monotonic() + 400
-        text = ""
-        while time.monotonic() < deadline:
-            text = log.read_text() if log.exists() else ""
-            if DONE in text or FAILED in text:
-                break
-            time.sleep(0.5)
-        assert DONE in text, f"log {log}:\n{text}"
+        text = wait_for_result(log)
+        assert (DONE if ok else FAILED) in text, f"log {log}:\n{text}\nstdout:\n{proc.stdout}"
         return text
 
 
@@ -475,33 +486,16 @@ def write_stub(path: Path, body: str) -> None:
     path.chmod(0o755)
 
 
-@pytest.fixture
-def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
-    return make_sandbox(tmp_path)
-
-
-def make_sandbox(tmp_path: Path) -> Sandbox:
-    home = tmp_path / "home"
-    home.mkdir()
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    farm = dependency_farm(tmp_path / "deps")
-    (Path(purelib) / "zz_test_deps.pth").write_text(f"{farm}\n")
-
-    record = tmp_path / "calls.txt"
-    s3 = tmp_path / "s3"
-    stubs = tmp_path / "stubs"
-    stubs.mkdir()
+def write_platform_stubs(stubs: Path, record: Path) -> None:
+    """`systemctl`, `restart-jupyter-server` and `sudo` that record their calls; the restart
+    blocks while a `hold` file exists next to the record (bounded)."""
     rec = shlex.quote(str(record))
-    write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n')
-    write_stub(stubs / "restart-jupyter-server", f'echo "restart-jupyter-server $*" >>{rec}\n')
+    hold = shlex.quote(str(record.parent / "hold"))
+    wait = f"i=0; while [ -e {hold} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
+    write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n{wait}')
+    write_stub(
+        stubs / "restart-jupyter-server", f'echo "restart-jupyter-server $*" >>{rec}\n{wait}'
+    )
     # sudo -u ec2-user -i CMD: CMD as this user, with a login-like (empty) environment
     write_stub(
         stubs / "sudo",
@@ -509,9 +503,44 @@ def make_sandbox(tmp_path: Path) -> Sandbox:
         "while :; do case $1 in -u) shift 2 ;; -i) shift ;; *) break ;; esac; done\n"
         'exec env -i HOME="$HOME" PATH="$PATH" USER="$(id -un)" "$@"\n',
     )
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
+    return make_sandbox(tmp_path)
+
+
+def make_sandbox(tmp_path: Path, python: Path | None = None) -> Sandbox:
+    """A sandbox whose Jupyter's Python is a fresh venv, or ``python`` (a stub) if given."""
+    home = tmp_path / "home"
+    home.mkdir()
+    if python is None:
+        venv = tmp_path / "venv"
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+        python = venv / "bin" / "python"
+        purelib = subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        farm = dependency_farm(tmp_path / "deps")
+        (Path(purelib) / "zz_test_deps.pth").write_text(f"{farm}\n")
+
+    record = tmp_path / "calls.txt"
+    s3 = tmp_path / "s3"
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    rec = shlex.quote(str(record))
+    write_platform_stubs(stubs, record)
+    # `aws s3 cp` from the "S3" dir; a `hold` file makes it wait (bounded) and it records the
+    # process group and session it runs in
+    hold = shlex.quote(str(tmp_path / "hold"))
     write_stub(
         stubs / "aws",
         f'echo "aws $*" >>{rec}\n'
+        f'echo "$(ps -o pgid=,sid= -p $$)" >{shlex.quote(str(tmp_path / "aws-session"))}\n'
+        f"i=0; while [ -e {hold} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
         '[ "$1 $2" = "s3 cp" ] || exit 1\nshift 2\n'
         '[ "$1" = --only-show-errors ] && shift\n'
         f'exec cp {shlex.quote(str(s3))}/"${{1#s3://}}" "$2"\n',
@@ -530,6 +559,9 @@ def make_sandbox(tmp_path: Path) -> Sandbox:
         PATH=os.pathsep.join([str(stubs), *path]),
         # offline: dependencies come from the test venv through the .pth above
         JV_PIP_ARGS="--no-index --no-deps",
+        JV_PYTHON=str(python),
+        # notebook-instance scripts lock in /run: keep tests out of it
+        JV_LOCK=str(tmp_path / "lifecycle.lock"),
     )
     return Sandbox(tmp_path, home, python, s3, record, env)
 
@@ -686,7 +718,9 @@ def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, pac
 
     assert os.access(prefix / "bin" / "code-server", os.X_OK), text
     calls = sandbox.calls()
+    # the user-level part runs in two steps, with Jupyter's restart in between
     assert calls.count("sudo -u ec2-user -i bash -s user") == 1
+    assert calls.count("sudo -u ec2-user -i bash -s cs") == 1
     assert calls.count("systemctl restart jupyter-server") == 1
     assert sum(c.startswith(f"aws s3 cp --only-show-errors {tarball} ") for c in calls) == 1
     confd = Path(sysconfig.get_paths(vars={"base": str(sandbox.root / "venv")})["data"])
@@ -697,13 +731,49 @@ def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, pac
     extensions = persistent / ".jupyter-vscode-user-data" / "extensions"
     assert (extensions / "jvtest.hello-0.0.1" / "package.json").is_file(), text
 
-    # on-start runs at every start: the second run skips the download
+    # on-start runs at every start: the second run skips the download, and Jupyter's restart
     text = sandbox.run_script(script, cwd="/", log=log, **env)
     assert "code-server is already installed" in text
+    assert "nothing changed: Jupyter not restarted" in text
+    assert "done (Jupyter not restarted)" in sandbox.proc.stdout  # type: ignore[union-attr]
     calls = sandbox.calls()
     assert sum(c.startswith(f"aws s3 cp --only-show-errors {tarball} ") for c in calls) == 1
-    assert calls.count("systemctl restart jupyter-server") == 2
+    assert calls.count("systemctl restart jupyter-server") == 1
     assert (sandbox.home / ".bashrc").read_text().count("JUPYTER_VSCODE_PREFIX") == 1
+
+    # terminals: stale exports are replaced, never duplicated, the user's lines stay
+    bashrc = sandbox.home / ".bashrc"
+    bashrc.write_text(
+        "alias ll='ls -l'\nexport JUPYTER_VSCODE_PREFIX=/old/prefix\n"
+        "export JUPYTER_VSCODE_USER_DATA_DIR=/old/data\nexport JUPYTER_VSCODE_PREFIX=/older\n"
+    )
+    # a changed setting changes Jupyter's config: restart
+    data = persistent / "other-user-data"
+    env["JV_USER_DATA_DIR"] = str(data)
+    text = sandbox.run_script(script, cwd="/", log=log, **env)
+    assert "jupyter_server_config.json changed" in text, text
+    assert sandbox.calls().count("systemctl restart jupyter-server") == 2
+    assert bashrc.read_text().splitlines() == [
+        "alias ll='ls -l'",
+        f"export JUPYTER_VSCODE_PREFIX={prefix}",
+        f"export JUPYTER_VSCODE_USER_DATA_DIR={data}",
+    ]
+    config = json.loads((confd / "etc/jupyter/jupyter_server_config.json").read_text())
+    assert config["VSCode"]["user_data_dir"] == str(data)
+    # a terminal's shell sees the dirs the server uses
+    shell = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"source {bashrc}; echo $JUPYTER_VSCODE_PREFIX $JUPYTER_VSCODE_USER_DATA_DIR",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert shell.stdout.split() == [str(prefix), str(data)]
+    env["JV_USER_DATA_DIR"] = str(persistent / ".jupyter-vscode-user-data")
+    sandbox.run_script(script, cwd="/", log=log, **env)
 
     check_jupyter_serves_vscode(sandbox, "/", prefix)
 
@@ -804,20 +874,17 @@ class UserBox:
     env: dict[str, str]
 
     def run(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """Run the notebook-instance script as root in `/`; wait for Jupyter's restart."""
+        """Run the notebook-instance script as root in `/`; it follows the run to its end."""
         script = self.outside / "on-start.sh"
         script.write_text(render_script(LifecycleOptions(target="notebook-instance")))
         proc = subprocess.run(
             ["bash", str(script)], cwd="/", env=self.env, capture_output=True, text=True, timeout=60
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        deadline = time.monotonic() + timeout
+        assert DONE in proc.stdout, (proc, self.calls())
         log = Path(self.env["JV_LOG"])
-        while "systemctl restart jupyter-server" not in self.calls():
-            text = log.read_text() if log.is_file() else "(no log)"
-            assert time.monotonic() < deadline and FAILED not in text, (proc, self.calls(), text)
-            time.sleep(0.2)
-        time.sleep(1)  # the last log lines ("done") are written after the restart
+        if os.access(log, os.W_OK) and not log.is_symlink() and log.stat().st_nlink == 1:
+            assert DONE in wait_for_result(log, timeout), (proc, self.calls())
         return proc
 
     def calls(self) -> list[str]:
@@ -843,7 +910,7 @@ def userbox():  # type: ignore[no-untyped-def]
         stubs.mkdir(parents=True)
         record = outside / "calls.txt"
         rec = shlex.quote(str(record))
-        write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n')
+        write_platform_stubs(stubs, record)
         # sudo -u X [-i] CMD: CMD as the user ([-i]: through their login shell, profile and all)
         write_stub(
             stubs / "sudo",
@@ -866,6 +933,7 @@ def userbox():  # type: ignore[no-untyped-def]
             "JV_PREFIX": str(persistent / ".jupyter-vscode"),
             "JV_USER_DATA_DIR": str(persistent / ".jupyter-vscode-user-data"),
             "JV_LOG": str(persistent / ".jupyter-vscode-lifecycle.log"),
+            "JV_LOCK": str(outside / "lifecycle.lock"),  # not /run
         }
         yield UserBox(user, home, persistent, outside, record, env)
     finally:
@@ -880,9 +948,11 @@ def test_notebook_instance_log_is_written_as_the_user(userbox):
     text = log.read_text()
     assert DONE in text and "installing as " + userbox.user in text, text
     assert "PROFILE TEXT" in text  # the user-level part runs in their login shell (sudo -i)
-    # the foreground opens the log as the user without their login profile (slow, or blocking)
-    assert "PROFILE TEXT" not in proc.stdout + proc.stderr
-    assert "sudo -u ec2-user tee " + str(log) in userbox.calls()
+    # the foreground opens the log as the user without their login profile (slow, or blocking):
+    # what it prints of the profile is the run's lines it copies
+    assert proc.stdout.count("PROFILE TEXT") == text.count("PROFILE TEXT")
+    assert "PROFILE TEXT" not in proc.stderr
+    assert "sudo -u ec2-user tee -a " + str(log) in userbox.calls()
     uid = pwd_uid(userbox.user)
     assert log.stat().st_uid == uid  # created by the user, not by root
     assert (userbox.home / ".bashrc").stat().st_uid == uid
@@ -927,3 +997,257 @@ def test_notebook_instance_log_link_cannot_reach_roots_files(userbox, plant):
     assert f"cannot write the log {log} as the user" in proc.stdout, proc.stdout + proc.stderr
     # the install itself went ahead, as the user
     assert (userbox.home / ".bashrc").stat().st_uid == pwd_uid(userbox.user)
+
+
+# --- the run's flow: output, log, lock, restarts, fragile assumptions ------------------------
+
+
+@pytest.fixture
+def quick(tmp_path: Path) -> Sandbox:
+    """A Studio sandbox in seconds: Jupyter's Python is this test venv's behind a stub in
+    which pip only records (jupyter-vscode is installed already); the rest, the installer
+    included, runs for real. With FAKE_INSTALL=1, `jupyter vscode install` only records."""
+    stub = tmp_path / "py" / "python"
+    stub.parent.mkdir()
+    rec = shlex.quote(str(tmp_path / "calls.txt"))
+    py = shlex.quote(sys.executable)
+    write_stub(
+        stub,
+        'case "$1 $2 $3" in\n'
+        f'"-m pip install") echo "pip $*" >>{rec}; echo "Requirement already satisfied" ;;\n'
+        '"-m jupyter_vscode.cli install")\n'
+        f'  [ -n "${{FAKE_INSTALL-}}" ] || exec {py} "$@"\n'
+        f'  echo "install $*" >>{rec}; mkdir -p "$5/bin"; printf "#!/bin/sh\\n" >"$5/bin/code-server"\n'
+        '  chmod +x "$5/bin/code-server" ;;\n'
+        f'*) exec {py} "$@" ;;\n'
+        "esac\n",
+    )
+    return make_sandbox(tmp_path, python=stub)
+
+
+def studio_script(sandbox: Sandbox, **opts: object) -> Path:
+    script = sandbox.root / "on-jupyter-server-start.sh"
+    script.write_text(render_script(LifecycleOptions(target="studio", **opts)))  # type: ignore[arg-type]
+    return script
+
+
+def small_tarball(sandbox: Sandbox, version: str = "4.20.0") -> Path:
+    from jupyter_vscode.installer.standalone import release_arch
+
+    from .release_server import make_release_tarball
+
+    arch = release_arch()
+    dest = sandbox.root / "dist" / f"code-server-{version}-linux-{arch}.tar.gz"
+    return make_release_tarball(dest, version, arch)
+
+
+def studio_log(sandbox: Sandbox) -> Path:
+    return sandbox.home / ".jupyter-vscode-lifecycle.log"
+
+
+def start(sandbox: Sandbox, script: Path, **env: str) -> subprocess.Popen[str]:
+    """Start the script in a session of its own (its pid is its pgid and sid)."""
+    return subprocess.Popen(
+        ["bash", str(script)],
+        cwd=str(sandbox.home),
+        env={**sandbox.env, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def until(check, timeout: float = 60, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or check}"
+        time.sleep(0.1)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("fault", ["404", "sha256"])
+@pytest.mark.parametrize("fail_on_error", [False, True])
+def test_failed_install_reaches_the_output_and_the_log(quick, serve, fault, fail_on_error):
+    """SageMaker sends the script's output to CloudWatch: a failed install shows there with
+    its reason, and in the log; only --fail-on-error makes the script (the start) fail."""
+    tarball = small_tarball(quick)
+    url = serve(tarball)
+    if fault == "404":
+        url = url.replace(tarball.name, "gone-" + tarball.name)
+    script = studio_script(
+        quick,
+        code_server_tarball=url,
+        code_server_sha256="0" * 64 if fault == "sha256" else None,
+        allow_insecure_http=True,
+        fail_on_error=fail_on_error,
+    )
+    proc = subprocess.run(
+        ["bash", str(script)],
+        cwd=str(quick.home),
+        env=quick.env,
+        capture_output=True,
+        text=True,
+        timeout=200,
+    )
+    assert proc.returncode == (1 if fail_on_error else 0), proc.stdout + proc.stderr
+    reason = "404" if fault == "404" else "sha256"
+    result = [line for line in proc.stdout.splitlines() if FAILED in line]
+    assert len(result) == 1 and "installing code-server: " in result[0], proc.stdout
+    assert reason in result[0].lower(), result
+    assert "X-Amz-Signature=abc" not in proc.stdout  # redacted there too
+    text = wait_for_result(studio_log(quick))
+    assert result[0] in text and DONE not in text, text
+
+
+@pytest.mark.timeout(120)
+def test_background_leaves_the_scripts_session_and_output(quick):
+    """--wait 0 returns at once; the background is in a session and process group of its own
+    and holds none of the script's output open (SageMaker may wait for EOF)."""
+    tarball = put_s3(quick, "bucket/cs.tar.gz", small_tarball(quick))
+    script = studio_script(quick, code_server_tarball=tarball, wait=0)
+    (quick.root / "hold").touch()  # the background waits in `aws s3 cp`
+    proc = start(quick, script, FAKE_INSTALL="1")
+    out, err = proc.communicate(timeout=60)  # EOF on both while the background waits
+    assert proc.returncode == 0, out + err
+    assert FAILED not in out and DONE not in out
+    session = quick.root / "aws-session"
+    until(lambda: session.exists() and session.read_text().split(), what="aws stub")
+    pgid, sid = map(int, session.read_text().split())
+    assert proc.pid not in (pgid, sid)  # setsid: the script's pid is its pgid and sid
+    log = studio_log(quick)
+    assert DONE not in log.read_text()  # the run goes on after the script returned
+    (quick.root / "hold").unlink()
+    assert DONE in wait_for_result(log, 60)
+
+
+@pytest.mark.timeout(120)
+def test_wait_runs_out_and_says_where_the_result_goes(quick):
+    tarball = put_s3(quick, "bucket/cs.tar.gz", small_tarball(quick))
+    script = studio_script(quick, code_server_tarball=tarball, wait=2)
+    (quick.root / "hold").touch()
+    proc = start(quick, script, FAKE_INSTALL="1")
+    out, err = proc.communicate(timeout=60)
+    log = studio_log(quick)
+    assert proc.returncode == 0, out + err
+    assert f"no result after 2 s: the run goes on, see {log}" in out
+    assert "started (as " in out  # the run's lines until then
+    (quick.root / "hold").unlink()
+    assert DONE in wait_for_result(log, 60)
+
+
+@pytest.mark.timeout(120)
+def test_log_is_appended_and_rotated(quick):
+    log = studio_log(quick)
+    old = "an earlier run's line\n" * (1 + (1 << 20) // 22)  # just over 1 MiB
+    log.write_text(old)
+    script = studio_script(quick)
+    env = {"FAKE_INSTALL": "1"}
+    quick.run_script(script, cwd=str(quick.home), log=log, **env)
+    assert Path(f"{log}.1").read_text() == old  # rotated, one old file kept
+    first = log.read_text()
+    assert first.startswith(first.splitlines()[0]) and "earlier run" not in first
+    assert first.count("lifecycle: started") == 1
+    quick.run_script(script, cwd=str(quick.home), log=log, **env)
+    text = log.read_text()
+    assert text.startswith(first) and text.count("lifecycle: started") == 2  # appended
+    assert Path(f"{log}.1").read_text() == old
+
+
+@pytest.mark.timeout(180)
+def test_overlapping_runs_are_serialised(quick):
+    """A second run waits for the first (and says so): their lines never interleave."""
+    tarball = put_s3(quick, "bucket/cs.tar.gz", small_tarball(quick))
+    script = studio_script(quick, code_server_tarball=tarball, wait=0)
+    hold = quick.root / "hold"
+    hold.touch()
+    first = start(quick, script, FAKE_INSTALL="1")
+    first.communicate(timeout=60)
+    until(lambda: any(c.startswith("aws s3 cp") for c in quick.calls()), what="first run")
+    (quick.root / "on-start-2.sh").write_text(script.read_text())
+    second = start(quick, quick.root / "on-start-2.sh", FAKE_INSTALL="1", JV_WAIT="100")
+    assert second.stdout is not None
+    line = second.stdout.readline()  # "installing in the background ..."
+    line = second.stdout.readline()
+    assert "waiting for another run (lock " in line, line
+    hold.unlink()
+    out, _ = second.communicate(timeout=100)
+    assert second.returncode == 0 and DONE in out, out
+    text = studio_log(quick).read_text()
+    runs: list[list[str]] = []
+    for line in text.splitlines():
+        if "jupyter-vscode lifecycle: started" in line:
+            runs.append([])
+        runs[-1].append(line)
+    assert len(runs) == 2, text
+    for run in runs:
+        # each run's lines from its start to its result, the next run's after them
+        assert DONE in run[-1] and sum(DONE in line for line in run) == 1, text
+    assert "s for another run" in runs[1][0] and "after waiting " in runs[1][0], text
+
+
+@pytest.mark.timeout(120)
+def test_home_unset_falls_back_to_the_passwd_database(quick):
+    """Some start paths have no HOME: the script must not stop at `set -u`."""
+    script = studio_script(quick)
+    env = {k: v for k, v in quick.env.items() if k != "HOME"}
+    getent = quick.root / "stubs" / "getent"
+    write_stub(getent, f'[ "$1" = passwd ] && echo "u:x:{os.getuid()}:0::{quick.home}:/bin/sh"\n')
+    proc = subprocess.run(
+        ["bash", str(script)],
+        cwd="/",
+        env={**env, "FAKE_INSTALL": "1"},
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+    assert proc.returncode == 0 and DONE in proc.stdout, proc.stdout + proc.stderr
+    assert DONE in wait_for_result(studio_log(quick), 60)
+
+    # no home at all: a clear message, and the app start goes on (unless --fail-on-error)
+    write_stub(getent, "exit 2\n")
+    for fail, code in (("", 0), ("1", 1)):
+        proc = subprocess.run(
+            ["bash", str(script)],
+            cwd="/",
+            env={**env, "JV_FAIL_ON_ERROR": fail},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == code, proc.stdout + proc.stderr
+        assert "FAILED: HOME is not set and uid" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    "glibc, pin, expect",
+    [
+        ("2.26", None, "installs 4.16.1"),
+        ("2.26", "4.139.1", "fails early"),
+        ("2.26", "4.16.1", "installs 4.16.1"),
+        ("2.36", None, "no note"),
+    ],
+)
+def test_old_glibc_is_said_up_front(quick, glibc, pin, expect):
+    """Amazon Linux 2 (glibc 2.26) runs code-server 4.16.1 at most. The script reads the
+    glibc with `getconf GNU_LIBC_VERSION` (here a stub on PATH)."""
+    write_stub(quick.root / "stubs" / "getconf", f'echo "glibc {glibc}"\n')
+    script = studio_script(quick, code_server_version=pin)
+    ok = expect != "fails early"
+    text = quick.run_script(
+        script, cwd=str(quick.home), log=studio_log(quick), ok=ok, FAKE_INSTALL="1"
+    )
+    out = quick.proc.stdout  # type: ignore[union-attr]
+    installs = [c for c in quick.calls() if c.startswith("install ")]
+    note = f"glibc {glibc} (Amazon Linux 2?) runs code-server 4.16.1 at most"
+    if expect == "no note":
+        assert "runs code-server 4.16.1 at most" not in out and "--version" not in installs[0]
+        return
+    # up front: right after the start line, before any install step
+    assert note in out.splitlines()[2] and note in text.splitlines()[1], out
+    if ok:
+        assert "--version 4.16.1" in installs[0], installs
+    else:
+        assert f"FAILED: {note}, not 4.139.1: use --code-server-version 4.16.1" in out, out
+        assert not any(c.startswith(("pip", "install")) for c in quick.calls())
