@@ -13,6 +13,7 @@ on notebook instances from a small one whose `bin/code-server` wraps the real co
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -488,9 +489,9 @@ def write_stub(path: Path, body: str) -> None:
 
 def write_platform_stubs(stubs: Path, record: Path) -> None:
     """`systemctl`, `restart-jupyter-server` and `sudo` that record their calls; the restart
-    blocks while a `hold` file exists next to the record (bounded)."""
+    blocks while a `hold-restart` file exists next to the record (bounded)."""
     rec = shlex.quote(str(record))
-    hold = shlex.quote(str(record.parent / "hold"))
+    hold = shlex.quote(str(record.parent / "hold-restart"))
     wait = f"i=0; while [ -e {hold} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
     write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n{wait}')
     write_stub(
@@ -533,9 +534,9 @@ def make_sandbox(tmp_path: Path, python: Path | None = None) -> Sandbox:
     stubs.mkdir()
     rec = shlex.quote(str(record))
     write_platform_stubs(stubs, record)
-    # `aws s3 cp` from the "S3" dir; a `hold` file makes it wait (bounded) and it records the
+    # `aws s3 cp` from the "S3" dir; a `hold-aws` file makes it wait (bounded) and it records the
     # process group and session it runs in
-    hold = shlex.quote(str(tmp_path / "hold"))
+    hold = shlex.quote(str(tmp_path / "hold-aws"))
     write_stub(
         stubs / "aws",
         f'echo "aws $*" >>{rec}\n'
@@ -599,11 +600,12 @@ def put_s3(sandbox: Sandbox, key: str, source: Path) -> str:
     return f"s3://{key}"
 
 
-def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -> None:
-    """Start Jupyter as the platform would after the restart; VS Code must come up."""
+@contextlib.contextmanager
+def running_jupyter(sandbox: Sandbox, base_url: str):  # type: ignore[no-untyped-def]
+    """Jupyter from the sandbox's Python, as the platform starts it; yields get(path)."""
     port, token = free_port(), "lifecycle-test"
     root = sandbox.root / "notebooks"
-    root.mkdir()
+    root.mkdir(exist_ok=True)
     argv = [
         str(sandbox.python),
         "-m",
@@ -641,15 +643,27 @@ def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -
             except OSError:
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.3)
-        # loaded from the wheel's jupyter_server_config.d, not from the command line
-        status, body = get(f"vscode/?folder={root}", timeout=120)
-        assert status == 200 and "workbench" in body, (status, body[-2000:], log.read_text())
-        info = json.loads(get("api/vscode/status")[1])
-        assert info["state"] == "running", info
-        assert info["executable"].startswith(str(prefix)), (info, prefix)
+        yield get
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -> None:
+    """Start Jupyter as the platform would after the restart; VS Code must come up."""
+    with running_jupyter(sandbox, base_url) as get:
+        check_serves_vscode(sandbox, get, prefix)
+
+
+def check_serves_vscode(sandbox: Sandbox, get, prefix: Path) -> None:  # type: ignore[no-untyped-def]
+    root = sandbox.root / "notebooks"
+    log = sandbox.root / "jupyter.log"
+    # loaded from the wheel's jupyter_server_config.d, not from the command line
+    status, body = get(f"vscode/?folder={root}", timeout=120)
+    assert status == 200 and "workbench" in body, (status, body[-2000:], log.read_text())
+    info = json.loads(get("api/vscode/status")[1])
+    assert info["state"] == "running", info
+    assert info["executable"].startswith(str(prefix)), (info, prefix)
 
 
 @pytest.mark.timeout(900)
@@ -672,18 +686,79 @@ def test_studio_script_runs(sandbox, capsys, serve, real_tarball, package_wheel)
     )
     assert code == 0, err
     log = sandbox.home / ".jupyter-vscode-lifecycle.log"
-    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
+    # Jupyter restarts (and loads the new extension) before code-server is installed: a
+    # click before the install ends gets "not installed", one after it gets VS Code
+    hold = sandbox.root / "hold-restart"
+    hold.touch()
+    proc = start(sandbox, script, JV_WAIT="0")
+    proc.communicate(timeout=60)
+    until(lambda: "restart-jupyter-server " in sandbox.calls(), 300, "Jupyter's restart")
+    with running_jupyter(sandbox, "/jupyterlab/default/") as get:
+        status, body = get("vscode/", timeout=60)
+        assert "workbench" not in body and not prefix.exists(), (status, body[-500:])
+        hold.unlink()
+        text = wait_for_result(log)
+        assert DONE in text, text
+        check_serves_vscode(sandbox, get, prefix)  # no other restart
 
     assert f"Jupyter's Python: {sandbox.python}" in text
-    prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
     assert os.access(prefix / "bin" / "code-server", os.X_OK), text
     version = real_tarball.name.split("-")[2]
     assert (prefix / "versions" / f"{version}-standalone" / "lib" / "vscode").is_dir(), text
     calls = sandbox.calls()
     assert f"aws s3 cp --only-show-errors {wheel} " in "\n".join(calls)
-    assert "restart-jupyter-server " in calls
+    assert calls.count("restart-jupyter-server ") == 1
     assert not any(c.startswith(("sudo", "systemctl")) for c in calls)
-    check_jupyter_serves_vscode(sandbox, "/jupyterlab/default/", prefix)
+    assert "done (Jupyter restarted)" in text
+
+
+@pytest.mark.timeout(900)
+def test_jupyter_restarts_only_when_something_changed(sandbox, capsys, package_wheel):
+    """Each start runs the script: Jupyter (kernels, terminals) restarts only when pip
+    installed something, and then before the code-server download; a Jupyter of this Python
+    that started before jupyter-vscode's install is restarted too."""
+    tarball = put_s3(sandbox, "bucket/cs/code-server-4.20.0.tar.gz", small_tarball(sandbox))
+    script = sandbox.root / "on-jupyter-server-start.sh"
+    argv = ["--target", "studio", "--wheel", str(package_wheel), "--python", str(sandbox.python)]
+    code, _, err = generate(capsys, *argv, "--code-server-tarball", tarball, "-o", str(script))
+    assert code == 0, err
+    log = sandbox.home / ".jupyter-vscode-lifecycle.log"
+    restart = "restart-jupyter-server "
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    assert "restarting Jupyter now because pip installed jupyter-vscode-" in text, text
+    calls = sandbox.calls()
+    download = next(
+        i for i, c in enumerate(calls) if c.startswith(f"aws s3 cp --only-show-errors {tarball}")
+    )
+    assert calls.index(restart) < download, calls  # restarted first
+    assert text.index("restarting Jupyter now") < text.index("jupyter vscode install ")
+
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    assert "jupyter-vscode 0.1.0 already loaded, nothing changed: Jupyter not restarted" in text
+    assert sandbox.calls().count(restart) == 1
+
+    # a Jupyter of this Python started before jupyter-vscode was installed (or upgraded)
+    fake = subprocess.Popen(
+        [str(sandbox.python), "-c", "import time; time.sleep(300)", "jupyter-lab"]
+    )
+    try:
+        record = next(
+            (sandbox.root / "venv").glob(
+                "lib/python*/site-packages/jupyter_vscode-*.dist-info/RECORD"
+            )
+        )
+        later = time.time() + 100
+        os.utime(record, (later, later))
+        text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    finally:
+        fake.kill()
+        fake.wait(10)
+    assert (
+        f"because Jupyter (pid {fake.pid}) started before jupyter-vscode 0.1.0 was installed"
+        in text
+    ), text
+    assert sandbox.calls().count(restart) == 2
 
 
 @pytest.mark.timeout(900)
@@ -1017,7 +1092,8 @@ def quick(tmp_path: Path) -> Sandbox:
         f'"-m pip install") echo "pip $*" >>{rec}; echo "Requirement already satisfied" ;;\n'
         '"-m jupyter_vscode.cli install")\n'
         f'  [ -n "${{FAKE_INSTALL-}}" ] || exec {py} "$@"\n'
-        f'  echo "install $*" >>{rec}; mkdir -p "$5/bin"; printf "#!/bin/sh\\n" >"$5/bin/code-server"\n'
+        f'  echo "install $*" >>{rec}; mkdir -p "$5/bin"\n'
+        '  printf "#!/bin/sh\\n" >"$5/bin/code-server"\n'
         '  chmod +x "$5/bin/code-server" ;;\n'
         f'*) exec {py} "$@" ;;\n'
         "esac\n",
@@ -1106,7 +1182,7 @@ def test_background_leaves_the_scripts_session_and_output(quick):
     and holds none of the script's output open (SageMaker may wait for EOF)."""
     tarball = put_s3(quick, "bucket/cs.tar.gz", small_tarball(quick))
     script = studio_script(quick, code_server_tarball=tarball, wait=0)
-    (quick.root / "hold").touch()  # the background waits in `aws s3 cp`
+    (quick.root / "hold-aws").touch()  # the background waits in `aws s3 cp`
     proc = start(quick, script, FAKE_INSTALL="1")
     out, err = proc.communicate(timeout=60)  # EOF on both while the background waits
     assert proc.returncode == 0, out + err
@@ -1117,7 +1193,7 @@ def test_background_leaves_the_scripts_session_and_output(quick):
     assert proc.pid not in (pgid, sid)  # setsid: the script's pid is its pgid and sid
     log = studio_log(quick)
     assert DONE not in log.read_text()  # the run goes on after the script returned
-    (quick.root / "hold").unlink()
+    (quick.root / "hold-aws").unlink()
     assert DONE in wait_for_result(log, 60)
 
 
@@ -1125,14 +1201,14 @@ def test_background_leaves_the_scripts_session_and_output(quick):
 def test_wait_runs_out_and_says_where_the_result_goes(quick):
     tarball = put_s3(quick, "bucket/cs.tar.gz", small_tarball(quick))
     script = studio_script(quick, code_server_tarball=tarball, wait=2)
-    (quick.root / "hold").touch()
+    (quick.root / "hold-aws").touch()
     proc = start(quick, script, FAKE_INSTALL="1")
     out, err = proc.communicate(timeout=60)
     log = studio_log(quick)
     assert proc.returncode == 0, out + err
     assert f"no result after 2 s: the run goes on, see {log}" in out
     assert "started (as " in out  # the run's lines until then
-    (quick.root / "hold").unlink()
+    (quick.root / "hold-aws").unlink()
     assert DONE in wait_for_result(log, 60)
 
 
@@ -1159,7 +1235,7 @@ def test_overlapping_runs_are_serialised(quick):
     """A second run waits for the first (and says so): their lines never interleave."""
     tarball = put_s3(quick, "bucket/cs.tar.gz", small_tarball(quick))
     script = studio_script(quick, code_server_tarball=tarball, wait=0)
-    hold = quick.root / "hold"
+    hold = quick.root / "hold-aws"
     hold.touch()
     first = start(quick, script, FAKE_INSTALL="1")
     first.communicate(timeout=60)
