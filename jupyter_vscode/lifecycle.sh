@@ -15,8 +15,7 @@
 # plant there reaches nothing they could not write themselves.
 set -eu
 # Some start paths have no HOME (set -u would stop at its first use): the passwd database's
-: "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
-export HOME
+export HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 
 JV_TARGET=@@TARGET@@
 # pip requirement, wheel (path, http(s) URL or s3://), extra pip options
@@ -81,7 +80,7 @@ jv_find_python() {
 # Print a local path for $1, copying s3:// objects into $2 with the AWS CLI.
 jv_fetch() {
     case $1 in
-    s3://*) aws s3 cp --only-show-errors "$1" "$2/${1##*/}" >&2 && printf '%s\n' "$2/${1##*/}" ;;
+    s3://*) aws s3 cp --only-show-errors "$1" "$2/${1##*/}" >&2 && echo "$2/${1##*/}" ;;
     *) printf '%s\n' "$1" ;;
     esac
 }
@@ -97,7 +96,7 @@ jv_glibc() {
     JV_NOTE="glibc $g (Amazon Linux 2?) runs code-server 4.16.1 at most"
     [ -n "$v$JV_TARBALL" ] || JV_CS_VERSION=4.16.1 JV_NOTE="$JV_NOTE: installing 4.16.1"
     [ "$(printf '%s\n' "$v" 4.16.1 | sort -V | tail -n1)" = 4.16.1 ] ||
-        JV_STOP="$JV_NOTE, not $v: use --code-server-version 4.16.1 (or its tarball), or an AL2023 platform"
+        JV_STOP="$JV_NOTE, not $v: use --code-server-version 4.16.1 or an AL2023 platform"
 }
 
 # The user-level part (as ec2-user on notebook instances), in $jv_tmp (run.sh's). Step 1:
@@ -110,8 +109,11 @@ jv_user() {
         return 1
     }
     jv_log "installing as $(id -un), Jupyter's Python: $py"
+    # Studio: into the persistent home when Jupyter's Python reads it (user site): the next
+    # start (a fresh /opt/conda from the image) finds it there, and needs no restart
+    [ "$JV_TARGET" = studio ] && "$py" -c 'import site; site.ENABLE_USER_SITE or exit(1)' && e=--user
     # shellcheck disable=SC2086 # JV_PIP_ARGS is a list of options
-    "$py" -m pip install --no-input --disable-pip-version-check $JV_PIP_ARGS \
+    "$py" -m pip install --no-input --disable-pip-version-check $JV_PIP_ARGS ${e-} \
         "$(jv_fetch "$JV_PACKAGE" "$jv_tmp")" | tee "$jv_tmp/pip"
     # what pip changed (jupyter-vscode or a dependency), and jupyter-vscode's version, install time
     w=$(sed -n 's/^Successfully installed /pip installed /p' "$jv_tmp/pip")
@@ -127,8 +129,8 @@ c = json.loads(o); v = c.setdefault("VSCode", {}); v["code_server"] = sys.argv[1
 if sys.argv[2]: v["user_data_dir"] = sys.argv[2]
 n = json.dumps(c, indent=2) + "\n"
 if n != o: os.makedirs(os.path.dirname(p), exist_ok=True); open(p, "w").write(n)
-print(p, "changed" if n != o else "unchanged")' "$JV_PREFIX" "$JV_USER_DATA_DIR")
-        jv_log "c.VSCode.code_server in $e"
+print(p, ["unchanged", "changed"][n != o])' "$JV_PREFIX" "$JV_USER_DATA_DIR")
+        jv_log "config $e"
         [ "${e##* }" = unchanged ] || w=${w:-"${e% *} changed"}
         # Terminals (`jupyter vscode doctor`, `... install`) get the same dirs: our exports
         # replace earlier ones, the rest of ~/.bashrc stays
@@ -172,7 +174,7 @@ print(p())')}
     for e in $JV_EXTENSIONS; do set -- "$@" "$(jv_fetch "$e" "$jv_tmp")"; done
     jv_log "jupyter vscode $*"
     "$py" -m jupyter_vscode.cli "$@"
-    printf '%s\n' "$want" >"$stamp"
+    echo "$want" >"$stamp"
 }
 
 # Run step $1 as the user; its lines pass through, the last one is kept (JV_LAST) for the
@@ -182,7 +184,7 @@ jv_step() {
     # shellcheck disable=SC2086 # JV_SUDO is a command prefix
     $JV_SUDO bash -s "$1" <"$JV_SELF" 2>&1 | while IFS= read -r l; do
         printf '%s\n' "$l"
-        JV_LAST=${l#*lifecycle: }
+        JV_LAST=$l
     done
     return "${PIPESTATUS[0]}"
 }
@@ -190,7 +192,7 @@ jv_step() {
 # The run: step 1, Jupyter's restart if needed, step 2; its result line.
 jv_background() {
     local r=0 bad=$JV_STOP
-    jv_log "started (as $(id -un), pid $$)$1"
+    jv_log "started as $(id -un), pid $$$1"
     if [ -z "$bad" ]; then
         [ -z "$JV_NOTE" ] || jv_log "$JV_NOTE"
         jv_step user || r=$?
@@ -211,10 +213,10 @@ jv_background() {
 # to fd 3 (its reader may leave: tee goes on without it) and appended to the log as the user
 # (rotated first).
 jv_bg() {
-    local w="" t=$SECONDS
+    local w= t=$SECONDS
     exec 8>>"$JV_LOCK" && {
         flock -n 8 || {
-            (jv_log "waiting for another run (lock $JV_LOCK)" >&3)
+            (jv_log "waiting for another run ($JV_LOCK)" >&3)
             flock -w 600 8
             w=", after waiting $((SECONDS - t)) s for another run"
         }
@@ -237,9 +239,9 @@ jv_follow() {
 }
 
 # Foreground
-JV_NOTE="" JV_STOP="" JV_LAST="" JV_OUT=$JV_LOG
+JV_NOTE= JV_STOP= JV_LAST= JV_OUT=$JV_LOG
 [ -n "$HOME" ] || {
-    jv_log "FAILED: HOME is not set and uid $(id -u) has no home in the passwd database"
+    jv_log "FAILED: no HOME, and none for uid $(id -u) in the passwd database"
     exit "${JV_FAIL_ON_ERROR:-0}"
 }
 jv_glibc

@@ -511,13 +511,16 @@ def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
     return make_sandbox(tmp_path)
 
 
-def make_sandbox(tmp_path: Path, python: Path | None = None) -> Sandbox:
-    """A sandbox whose Jupyter's Python is a fresh venv, or ``python`` (a stub) if given."""
+def make_sandbox(tmp_path: Path, python: Path | None = None, user_site: bool = False) -> Sandbox:
+    """A sandbox whose Jupyter's Python is a fresh venv, or ``python`` (a stub) if given.
+    ``user_site``: the venv reads the user's site-packages (~/.local), as conda's Python
+    does; a plain venv does not."""
     home = tmp_path / "home"
     home.mkdir()
     if python is None:
         venv = tmp_path / "venv"
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+        user = ["--system-site-packages"] if user_site else []
+        subprocess.run([sys.executable, "-m", "venv", *user, str(venv)], check=True, timeout=120)
         python = venv / "bin" / "python"
         purelib = subprocess.run(
             [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -1207,7 +1210,7 @@ def test_wait_runs_out_and_says_where_the_result_goes(quick):
     log = studio_log(quick)
     assert proc.returncode == 0, out + err
     assert f"no result after 2 s: the run goes on, see {log}" in out
-    assert "started (as " in out  # the run's lines until then
+    assert "lifecycle: started as " in out  # the run's lines until then
     (quick.root / "hold-aws").unlink()
     assert DONE in wait_for_result(log, 60)
 
@@ -1245,7 +1248,7 @@ def test_overlapping_runs_are_serialised(quick):
     assert second.stdout is not None
     line = second.stdout.readline()  # "installing in the background ..."
     line = second.stdout.readline()
-    assert "waiting for another run (lock " in line, line
+    assert "waiting for another run (" in line, line
     hold.unlink()
     out, _ = second.communicate(timeout=100)
     assert second.returncode == 0 and DONE in out, out
@@ -1292,7 +1295,7 @@ def test_home_unset_falls_back_to_the_passwd_database(quick):
             timeout=60,
         )
         assert proc.returncode == code, proc.stdout + proc.stderr
-        assert "FAILED: HOME is not set and uid" in proc.stdout, proc.stdout + proc.stderr
+        assert "FAILED: no HOME, and none for uid" in proc.stdout, proc.stdout + proc.stderr
 
 
 @pytest.mark.timeout(120)
@@ -1327,3 +1330,31 @@ def test_old_glibc_is_said_up_front(quick, glibc, pin, expect):
     else:
         assert f"FAILED: {note}, not 4.139.1: use --code-server-version 4.16.1" in out, out
         assert not any(c.startswith(("pip", "install")) for c in quick.calls())
+
+
+@pytest.mark.timeout(600)
+def test_studio_installs_into_the_persistent_home(tmp_path, capsys, package_wheel):
+    """Studio's /opt/conda comes from the image at every start, the home persists: with the
+    user site enabled, jupyter-vscode goes to ~/.local, where Jupyter finds it at the next
+    start, so that start changes nothing and restarts nothing."""
+    sandbox = make_sandbox(tmp_path, user_site=True)
+    script = tmp_path / "on-jupyter-server-start.sh"
+    argv = ["--target", "studio", "--wheel", str(package_wheel), "--python", str(sandbox.python)]
+    tarball = put_s3(sandbox, "bucket/cs/code-server-4.20.0.tar.gz", small_tarball(sandbox))
+    code, _, err = generate(capsys, *argv, "--code-server-tarball", tarball, "-o", str(script))
+    assert code == 0, err
+    log = sandbox.home / ".jupyter-vscode-lifecycle.log"
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    assert "restarting Jupyter now because pip installed jupyter-vscode-" in text
+    local = sandbox.home / ".local"
+    assert next(local.glob("lib/python*/site-packages/jupyter_vscode/__init__.py"), None), text
+    assert (local / "etc/jupyter/jupyter_server_config.d/jupyter_vscode.json").is_file()
+    assert not list((tmp_path / "venv").glob("lib/python*/site-packages/jupyter_vscode"))
+
+    # the next start: the image's Python is as new, the home still has the package
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    assert "nothing changed: Jupyter not restarted" in text, text
+    assert sandbox.calls().count("restart-jupyter-server ") == 1
+    with running_jupyter(sandbox, "/jupyterlab/default/") as get:
+        status, body = get("api/vscode/status")
+        assert status == 200 and json.loads(body)["state"], body  # the extension is loaded
