@@ -1015,6 +1015,12 @@ def userbox():  # type: ignore[no-untyped-def]
         }
         yield UserBox(user, home, persistent, outside, record, env)
     finally:
+        # the background run may still be ending (its log writer runs as the user)
+        deadline = time.monotonic() + 30
+        while subprocess.run(["pgrep", "-u", user], capture_output=True).returncode == 0:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         subprocess.run(["userdel", "-r", user], capture_output=True, timeout=30)
         shutil.rmtree(base, ignore_errors=True)
 
