@@ -112,7 +112,7 @@ jv_user() {
     # Studio: into the persistent home when Jupyter's Python reads it (user site): the next
     # start (a fresh /opt/conda from the image) finds it there, and needs no restart
     [ "$JV_TARGET" = studio ] && "$py" -c 'import site; site.ENABLE_USER_SITE or exit(1)' && e=--user
-    # shellcheck disable=SC2086 # JV_PIP_ARGS is a list of options
+    # shellcheck disable=SC2086,SC2154 # JV_PIP_ARGS: options; jv_tmp: set by run.sh
     "$py" -m pip install --no-input --disable-pip-version-check $JV_PIP_ARGS ${e-} \
         "$(jv_fetch "$JV_PACKAGE" "$jv_tmp")" | tee "$jv_tmp/pip"
     # what pip changed (jupyter-vscode or a dependency), and jupyter-vscode's version, install time
@@ -196,12 +196,14 @@ jv_background() {
     if [ -z "$bad" ]; then
         [ -z "$JV_NOTE" ] || jv_log "$JV_NOTE"
         jv_step user || r=$?
+        # 42: step 1 changed what Jupyter loads: restart it now, then step 2
         case $r in
         42) $JV_RESTART_CMD || bad="\`$JV_RESTART_CMD\` failed" ;&
         0) jv_step cs || bad="installing code-server: $JV_LAST${bad:+; $bad}" ;;
         *) bad="installing jupyter-vscode: $JV_LAST" ;;
         esac
     fi
+    # the one place a run's result is written (a failure's "to retry:" line goes before it)
     if [ -n "$bad" ]; then
         jv_log "FAILED: $bad"
     else
@@ -213,6 +215,7 @@ jv_background() {
 # to fd 3 (its reader may leave: tee goes on without it) and appended to the log as the user
 # (rotated first).
 jv_bg() {
+    # shellcheck disable=SC1007 # empty values
     local w= t=$SECONDS
     exec 8>>"$JV_LOCK" && {
         flock -n 8 || {
@@ -239,6 +242,7 @@ jv_follow() {
 }
 
 # Foreground
+# shellcheck disable=SC1007 # empty values
 JV_NOTE= JV_STOP= JV_LAST= JV_OUT=$JV_LOG
 [ -n "$HOME" ] || {
     jv_log "FAILED: no HOME, and none for uid $(id -u) in the passwd database"
