@@ -165,6 +165,13 @@ def test_values_are_shell_quoted_and_overridable():
     ]
 
 
+def test_wait_and_fail_on_error(capsys):
+    _, script, _ = generate(capsys, "--target", "studio")
+    assert settings(script, "JV_WAIT", "JV_FAIL_ON_ERROR") == ["120", ""]  # within 5 min
+    _, script, _ = generate(capsys, "--target", "studio", "--wait", "0", "--fail-on-error")
+    assert settings(script, "JV_WAIT", "JV_FAIL_ON_ERROR") == ["0", "1"]
+
+
 def test_package_version_pins():
     script = render_script(LifecycleOptions(target="studio", package_version="0.1.0"))
     assert settings(script, "JV_PACKAGE") == ["jupyter-vscode==0.1.0"]
@@ -186,6 +193,8 @@ def test_package_version_pins():
         (["--pip-args", "'unbalanced"], "--pip-args"),
         (["--code-server-tarball", "http://h/cs.tgz?X-Amz-Signature=s"], "h/cs.tgz?<redacted>'"),
         (["--wheel", "HTTP://h/w.whl"], "is plain http"),
+        (["--wait", "271"], "--wait 271: choose 0 to 270 seconds"),
+        (["--wait", "-1"], "--wait -1: choose 0 to 270 seconds"),
     ],
 )
 def test_option_errors_exit_2(capsys, argv, message):
