@@ -8,6 +8,7 @@ The script is ``lifecycle.sh`` next to this module, with ``@@NAME@@`` placeholde
 from __future__ import annotations
 
 import base64
+import gzip
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -37,6 +38,10 @@ NI_SUDO = "sudo -u ec2-user -i"
 #: Where the script logs (the script's JV_LOG): Studio's (``~`` is the user's home when it
 #: runs) and notebook instances'. The rerun file is next to the log (lifecycle_log.py).
 LOG_PATHS = ("~/.jupyter-vscode-lifecycle.log", f"{NI_PERSISTENT}/.jupyter-vscode-lifecycle.log")
+#: Seconds the script's foreground follows the background run by default, and at most:
+#: SageMaker stops a lifecycle script after 5 minutes (300 s); the margin covers the rest.
+DEFAULT_WAIT = 120
+MAX_WAIT = 270
 
 _NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 _SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
@@ -74,6 +79,10 @@ class LifecycleOptions:
     pip_args: str | None = None
     #: plain http:// for --wheel / --code-server-tarball (else refused, here and by the installer)
     allow_insecure_http: bool = False
+    #: seconds the foreground copies the run's log lines to its output (0: returns at once)
+    wait: int = DEFAULT_WAIT
+    #: exit 1 when the run FAILED within the wait (SageMaker then marks the start failed)
+    fail_on_error: bool = False
 
 
 def _check_text(name: str, value: str | None) -> None:
@@ -123,6 +132,11 @@ def validate(opts: LifecycleOptions) -> None:
                 "network path could replace it. Use https:// or s3://, or pass "
                 "--allow-insecure-http (with --code-server-sha256) on a trusted network"
             )
+    if not 0 <= opts.wait <= MAX_WAIT:
+        raise LifecycleError(
+            f"--wait {opts.wait}: choose 0 to {MAX_WAIT} seconds (SageMaker stops a lifecycle "
+            "script after 300 s; 0 returns at once)"
+        )
     if opts.pip_args:
         try:
             shlex.split(opts.pip_args)
@@ -175,8 +189,8 @@ def extension_problem(ext: str) -> str:
 
 
 def _q(value: str | None) -> str:
-    """A shell word for ``value`` (``''`` for none) that survives ``${VAR-word}``."""
-    return shlex.quote(value or "")
+    """A shell word for ``value`` (nothing for none) that survives ``${VAR-word}``."""
+    return shlex.quote(value) if value else ""
 
 
 def render_script(opts: LifecycleOptions) -> str:
@@ -204,7 +218,12 @@ def render_script(opts: LifecycleOptions) -> str:
         "PYTHON": _q(opts.python or (f"{NI_ENV}/bin/python" if ni else "")),
         "SUDO": _q(NI_SUDO if ni else ""),
         "RESTART": _q("systemctl restart jupyter-server" if ni else "restart-jupyter-server"),
+        "WAIT": str(opts.wait),
+        "FAIL_ON_ERROR": _q("1" if opts.fail_on_error else ""),
         # literal shell words (not user input): $HOME expands when the script runs
+        "LOCK": (
+            "/run/jupyter-vscode-lifecycle.lock" if ni else '"$HOME"/.jupyter-vscode-lifecycle.lock'
+        ),
         "LOG": LOG_PATHS[1] if ni else '"$HOME"' + LOG_PATHS[0][1:],
     }
     template = files(__package__).joinpath("lifecycle.sh").read_text(encoding="utf-8")
@@ -213,20 +232,35 @@ def render_script(opts: LifecycleOptions) -> str:
         return values[m.group(1)]
 
     script = re.sub(r"@@([A-Z0-9_]+)@@", fill, template)
+    # SageMaker's 16,384 characters are better spent on long presigned URLs: comments (after
+    # the header), indents and blank lines stay in lifecycle.sh, whose Python snippets need none.
+    *head, body = script.split("\n", 3)
+    body = re.sub(r"^[ \t]*(#.*)?\n", "", body, flags=re.M)
+    body = re.sub(r"^[ \t]+", "", body, flags=re.M)
+    script = "\n".join([*head, body])
     # a template checked out with CRLF (git autocrlf) would break the script: normalise
     script = script.replace("\r\n", "\n")
     if len(base64.b64encode(script.encode("utf-8"))) > MAX_CONTENT_CHARS:
-        script = _compact(script)
+        script = _compress_code(script)
     return script
 
 
-def _compact(script: str) -> str:
-    """``script`` without its comments and blank lines (the first three lines aside, which
-    say what it is): what is dropped first when long values (presigned URLs) make it too long
-    for SageMaker. The template has no here-documents, whose lines this would change."""
-    lines = script.split("\n")
-    rest = [line for line in lines[3:] if line.strip() and not line.lstrip().startswith("#")]
-    return "\n".join(lines[:3] + rest) + "\n"
+#: Where the script's code starts, after its settings.
+_CODE_START = "\njv_log() {"
+
+
+def _compress_code(script: str) -> str:
+    """``script`` with its code (everything after the settings) gzip-compressed, for values
+    (long presigned URLs) that leave too little of SageMaker's 16,384 characters: the settings
+    stay readable, the code is unpacked with ``base64 -d | gunzip`` when the script runs. The
+    readable code is what ``lifecycle-config`` prints for shorter values, and lifecycle.sh."""
+    at = script.index(_CODE_START) + 1
+    packed = base64.b64encode(gzip.compress(script[at:].encode("utf-8"), mtime=0)).decode()
+    return (
+        script[:at]
+        + "# the code, compressed to fit SageMaker's limit (jupyter_vscode/lifecycle.sh)\n"
+        + f'eval "$(echo {packed} | base64 -d | gunzip)"\n'
+    )
 
 
 def encode(script: str) -> str:

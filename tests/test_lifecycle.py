@@ -13,6 +13,7 @@ on notebook instances from a small one whose `bin/code-server` wraps the real co
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -105,7 +106,8 @@ def test_studio_defaults():
     assert python == ""  # found at run time
     assert prefix == ""  # the installer's default, under the persistent home
     assert log == "/home/sagemaker-user/.jupyter-vscode-lifecycle.log"
-    assert "nohup bash" in script
+    # the background leaves the script's session and process group
+    assert "setsid bash" in script
 
 
 def test_notebook_instance_defaults():
@@ -163,6 +165,13 @@ def test_values_are_shell_quoted_and_overridable():
     ]
 
 
+def test_wait_and_fail_on_error(capsys):
+    _, script, _ = generate(capsys, "--target", "studio")
+    assert settings(script, "JV_WAIT", "JV_FAIL_ON_ERROR") == ["120", ""]  # within 5 min
+    _, script, _ = generate(capsys, "--target", "studio", "--wait", "0", "--fail-on-error")
+    assert settings(script, "JV_WAIT", "JV_FAIL_ON_ERROR") == ["0", "1"]
+
+
 def test_package_version_pins():
     script = render_script(LifecycleOptions(target="studio", package_version="0.1.0"))
     assert settings(script, "JV_PACKAGE") == ["jupyter-vscode==0.1.0"]
@@ -184,6 +193,8 @@ def test_package_version_pins():
         (["--pip-args", "'unbalanced"], "--pip-args"),
         (["--code-server-tarball", "http://h/cs.tgz?X-Amz-Signature=s"], "h/cs.tgz?<redacted>'"),
         (["--wheel", "HTTP://h/w.whl"], "is plain http"),
+        (["--wait", "271"], "--wait 271: choose 0 to 270 seconds"),
+        (["--wait", "-1"], "--wait -1: choose 0 to 270 seconds"),
     ],
 )
 def test_option_errors_exit_2(capsys, argv, message):
@@ -430,6 +441,22 @@ def dependency_farm(dest: Path) -> Path:
     return dest
 
 
+def last_run(text: str) -> str:
+    """The last run's lines of a lifecycle log (the log is appended to at every start)."""
+    i = text.rfind("jupyter-vscode lifecycle: started")
+    return text[text.rfind("\n", 0, i) + 1 :] if i >= 0 else ""
+
+
+def wait_for_result(log: Path, timeout: float = 400) -> str:
+    """The last run's lines once its result line is in the log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = last_run(log.read_text(errors="replace")) if log.exists() else ""
+        if DONE in text or FAILED in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
 @dataclass
 class Sandbox:
     root: Path
@@ -438,35 +465,29 @@ class Sandbox:
     s3: Path
     record: Path
     env: dict[str, str]
+    proc: subprocess.CompletedProcess[str] | None = None
 
     def calls(self) -> list[str]:
         return self.record.read_text().splitlines() if self.record.exists() else []
 
-    def run_script(self, script: Path, cwd: str, log: Path, **env: str) -> str:
-        """Run the script (as SageMaker would), wait for its background part; the log."""
-        if log.exists():
-            log.unlink()
-        start = time.monotonic()
+    def run_script(self, script: Path, cwd: str, log: Path, ok: bool = True, **env: str) -> str:
+        """Run the script as SageMaker would (its output in self.proc); this run's log lines.
+
+        The foreground follows the background run up to JV_WAIT s (default 120), so it
+        usually returns with the result; its background may still be appending to the log."""
         proc = subprocess.run(
             ["bash", str(script)],
             cwd=cwd,
             env={**self.env, **env},
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=600,
         )
-        took = time.monotonic() - start
+        self.proc = proc
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert took < 15, f"the foreground took {took:.1f} s"
         assert str(log) in proc.stdout
-        deadline = time.monotonic() + 400
-        text = ""
-        while time.monotonic() < deadline:
-            text = log.read_text() if log.exists() else ""
-            if DONE in text or FAILED in text:
-                break
-            time.sleep(0.5)
-        assert DONE in text, f"log {log}:\n{text}"
+        text = wait_for_result(log)
+        assert (DONE if ok else FAILED) in text, f"log {log}:\n{text}\nstdout:\n{proc.stdout}"
         return text
 
 
@@ -475,33 +496,16 @@ def write_stub(path: Path, body: str) -> None:
     path.chmod(0o755)
 
 
-@pytest.fixture
-def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
-    return make_sandbox(tmp_path)
-
-
-def make_sandbox(tmp_path: Path) -> Sandbox:
-    home = tmp_path / "home"
-    home.mkdir()
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    farm = dependency_farm(tmp_path / "deps")
-    (Path(purelib) / "zz_test_deps.pth").write_text(f"{farm}\n")
-
-    record = tmp_path / "calls.txt"
-    s3 = tmp_path / "s3"
-    stubs = tmp_path / "stubs"
-    stubs.mkdir()
+def write_platform_stubs(stubs: Path, record: Path) -> None:
+    """`systemctl`, `restart-jupyter-server` and `sudo` that record their calls; the restart
+    blocks while a `hold-restart` file exists next to the record (bounded)."""
     rec = shlex.quote(str(record))
-    write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n')
-    write_stub(stubs / "restart-jupyter-server", f'echo "restart-jupyter-server $*" >>{rec}\n')
+    hold = shlex.quote(str(record.parent / "hold-restart"))
+    wait = f"i=0; while [ -e {hold} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
+    write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n{wait}')
+    write_stub(
+        stubs / "restart-jupyter-server", f'echo "restart-jupyter-server $*" >>{rec}\n{wait}'
+    )
     # sudo -u ec2-user -i CMD: CMD as this user, with a login-like (empty) environment
     write_stub(
         stubs / "sudo",
@@ -509,9 +513,47 @@ def make_sandbox(tmp_path: Path) -> Sandbox:
         "while :; do case $1 in -u) shift 2 ;; -i) shift ;; *) break ;; esac; done\n"
         'exec env -i HOME="$HOME" PATH="$PATH" USER="$(id -un)" "$@"\n',
     )
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
+    return make_sandbox(tmp_path)
+
+
+def make_sandbox(tmp_path: Path, python: Path | None = None, user_site: bool = False) -> Sandbox:
+    """A sandbox whose Jupyter's Python is a fresh venv, or ``python`` (a stub) if given.
+    ``user_site``: the venv reads the user's site-packages (~/.local), as conda's Python
+    does; a plain venv does not."""
+    home = tmp_path / "home"
+    home.mkdir()
+    if python is None:
+        venv = tmp_path / "venv"
+        user = ["--system-site-packages"] if user_site else []
+        subprocess.run([sys.executable, "-m", "venv", *user, str(venv)], check=True, timeout=120)
+        python = venv / "bin" / "python"
+        purelib = subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        farm = dependency_farm(tmp_path / "deps")
+        (Path(purelib) / "zz_test_deps.pth").write_text(f"{farm}\n")
+
+    record = tmp_path / "calls.txt"
+    s3 = tmp_path / "s3"
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    rec = shlex.quote(str(record))
+    write_platform_stubs(stubs, record)
+    # `aws s3 cp` from the "S3" dir; a `hold-aws` file makes it wait (bounded) and it records the
+    # process group and session it runs in
+    hold = shlex.quote(str(tmp_path / "hold-aws"))
     write_stub(
         stubs / "aws",
         f'echo "aws $*" >>{rec}\n'
+        f'echo "$(ps -o pgid=,sid= -p $$)" >{shlex.quote(str(tmp_path / "aws-session"))}\n'
+        f"i=0; while [ -e {hold} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
         '[ "$1 $2" = "s3 cp" ] || exit 1\nshift 2\n'
         '[ "$1" = --only-show-errors ] && shift\n'
         f'exec cp {shlex.quote(str(s3))}/"${{1#s3://}}" "$2"\n',
@@ -530,6 +572,9 @@ def make_sandbox(tmp_path: Path) -> Sandbox:
         PATH=os.pathsep.join([str(stubs), *path]),
         # offline: dependencies come from the test venv through the .pth above
         JV_PIP_ARGS="--no-index --no-deps",
+        JV_PYTHON=str(python),
+        # notebook-instance scripts lock in /run: keep tests out of it
+        JV_LOCK=str(tmp_path / "lifecycle.lock"),
     )
     return Sandbox(tmp_path, home, python, s3, record, env)
 
@@ -541,11 +586,12 @@ def put_s3(sandbox: Sandbox, key: str, source: Path) -> str:
     return f"s3://{key}"
 
 
-def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -> None:
-    """Start Jupyter as the platform would after the restart; VS Code must come up."""
+@contextlib.contextmanager
+def running_jupyter(sandbox: Sandbox, base_url: str):  # type: ignore[no-untyped-def]
+    """Jupyter from the sandbox's Python, as the platform starts it; yields get(path)."""
     port, token = free_port(), "lifecycle-test"
     root = sandbox.root / "notebooks"
-    root.mkdir()
+    root.mkdir(exist_ok=True)
     argv = [
         str(sandbox.python),
         "-m",
@@ -583,15 +629,27 @@ def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -
             except OSError:
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.3)
-        # loaded from the wheel's jupyter_server_config.d, not from the command line
-        status, body = get(f"vscode/?folder={root}", timeout=120)
-        assert status == 200 and "workbench" in body, (status, body[-2000:], log.read_text())
-        info = json.loads(get("api/vscode/status")[1])
-        assert info["state"] == "running", info
-        assert info["executable"].startswith(str(prefix)), (info, prefix)
+        yield get
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -> None:
+    """Start Jupyter as the platform would after the restart; VS Code must come up."""
+    with running_jupyter(sandbox, base_url) as get:
+        check_serves_vscode(sandbox, get, prefix)
+
+
+def check_serves_vscode(sandbox: Sandbox, get, prefix: Path) -> None:  # type: ignore[no-untyped-def]
+    root = sandbox.root / "notebooks"
+    log = sandbox.root / "jupyter.log"
+    # loaded from the wheel's jupyter_server_config.d, not from the command line
+    status, body = get(f"vscode/?folder={root}", timeout=120)
+    assert status == 200 and "workbench" in body, (status, body[-2000:], log.read_text())
+    info = json.loads(get("api/vscode/status")[1])
+    assert info["state"] == "running", info
+    assert info["executable"].startswith(str(prefix)), (info, prefix)
 
 
 @pytest.mark.timeout(900)
@@ -614,18 +672,79 @@ def test_studio_script_runs(sandbox, capsys, serve, real_tarball, package_wheel)
     )
     assert code == 0, err
     log = sandbox.home / ".jupyter-vscode-lifecycle.log"
-    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
+    # Jupyter restarts (and loads the new extension) before code-server is installed: a
+    # click before the install ends gets "not installed", one after it gets VS Code
+    hold = sandbox.root / "hold-restart"
+    hold.touch()
+    proc = start(sandbox, script, JV_WAIT="0")
+    proc.communicate(timeout=60)
+    until(lambda: "restart-jupyter-server " in sandbox.calls(), 300, "Jupyter's restart")
+    with running_jupyter(sandbox, "/jupyterlab/default/") as get:
+        status, body = get("vscode/", timeout=60)
+        assert "workbench" not in body and not prefix.exists(), (status, body[-500:])
+        hold.unlink()
+        text = wait_for_result(log)
+        assert DONE in text, text
+        check_serves_vscode(sandbox, get, prefix)  # no other restart
 
     assert f"Jupyter's Python: {sandbox.python}" in text
-    prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
     assert os.access(prefix / "bin" / "code-server", os.X_OK), text
     version = real_tarball.name.split("-")[2]
     assert (prefix / "versions" / f"{version}-standalone" / "lib" / "vscode").is_dir(), text
     calls = sandbox.calls()
     assert f"aws s3 cp --only-show-errors {wheel} " in "\n".join(calls)
-    assert "restart-jupyter-server " in calls
+    assert calls.count("restart-jupyter-server ") == 1
     assert not any(c.startswith(("sudo", "systemctl")) for c in calls)
-    check_jupyter_serves_vscode(sandbox, "/jupyterlab/default/", prefix)
+    assert "done (Jupyter restarted)" in text
+
+
+@pytest.mark.timeout(900)
+def test_jupyter_restarts_only_when_something_changed(sandbox, capsys, package_wheel):
+    """Each start runs the script: Jupyter (kernels, terminals) restarts only when pip
+    installed something, and then before the code-server download; a Jupyter of this Python
+    that started before jupyter-vscode's install is restarted too."""
+    tarball = put_s3(sandbox, "bucket/cs/code-server-4.20.0.tar.gz", small_tarball(sandbox))
+    script = sandbox.root / "on-jupyter-server-start.sh"
+    argv = ["--target", "studio", "--wheel", str(package_wheel), "--python", str(sandbox.python)]
+    code, _, err = generate(capsys, *argv, "--code-server-tarball", tarball, "-o", str(script))
+    assert code == 0, err
+    log = sandbox.home / ".jupyter-vscode-lifecycle.log"
+    restart = "restart-jupyter-server "
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    assert "restarting Jupyter now because pip installed jupyter-vscode-" in text, text
+    calls = sandbox.calls()
+    download = next(
+        i for i, c in enumerate(calls) if c.startswith(f"aws s3 cp --only-show-errors {tarball}")
+    )
+    assert calls.index(restart) < download, calls  # restarted first
+    assert text.index("restarting Jupyter now") < text.index("jupyter vscode install ")
+
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    assert "jupyter-vscode 0.1.0 already loaded, nothing changed: Jupyter not restarted" in text
+    assert sandbox.calls().count(restart) == 1
+
+    # a Jupyter of this Python started before jupyter-vscode was installed (or upgraded)
+    fake = subprocess.Popen(
+        [str(sandbox.python), "-c", "import time; time.sleep(300)", "jupyter-lab"]
+    )
+    try:
+        record = next(
+            (sandbox.root / "venv").glob(
+                "lib/python*/site-packages/jupyter_vscode-*.dist-info/RECORD"
+            )
+        )
+        later = time.time() + 100
+        os.utime(record, (later, later))
+        text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    finally:
+        fake.kill()
+        fake.wait(10)
+    assert (
+        f"because Jupyter (pid {fake.pid}) started before jupyter-vscode 0.1.0 was installed"
+        in text
+    ), text
+    assert sandbox.calls().count(restart) == 2
 
 
 @pytest.mark.timeout(900)
@@ -660,7 +779,9 @@ def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, pac
 
     assert os.access(prefix / "bin" / "code-server", os.X_OK), text
     calls = sandbox.calls()
+    # the user-level part runs in two steps, with Jupyter's restart in between
     assert calls.count("sudo -u ec2-user -i bash -s user") == 1
+    assert calls.count("sudo -u ec2-user -i bash -s cs") == 1
     assert calls.count("systemctl restart jupyter-server") == 1
     assert sum(c.startswith(f"aws s3 cp --only-show-errors {tarball} ") for c in calls) == 1
     confd = Path(sysconfig.get_paths(vars={"base": str(sandbox.root / "venv")})["data"])
@@ -671,13 +792,49 @@ def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, pac
     extensions = persistent / ".jupyter-vscode-user-data" / "extensions"
     assert (extensions / "jvtest.hello-0.0.1" / "package.json").is_file(), text
 
-    # on-start runs at every start: the second run skips the download
+    # on-start runs at every start: the second run skips the download, and Jupyter's restart
     text = sandbox.run_script(script, cwd="/", log=log, **env)
     assert "code-server is already installed" in text
+    assert "nothing changed: Jupyter not restarted" in text
+    assert "done (Jupyter not restarted)" in sandbox.proc.stdout  # type: ignore[union-attr]
     calls = sandbox.calls()
     assert sum(c.startswith(f"aws s3 cp --only-show-errors {tarball} ") for c in calls) == 1
-    assert calls.count("systemctl restart jupyter-server") == 2
+    assert calls.count("systemctl restart jupyter-server") == 1
     assert (sandbox.home / ".bashrc").read_text().count("JUPYTER_VSCODE_PREFIX") == 1
+
+    # terminals: stale exports are replaced, never duplicated, the user's lines stay
+    bashrc = sandbox.home / ".bashrc"
+    bashrc.write_text(
+        "alias ll='ls -l'\nexport JUPYTER_VSCODE_PREFIX=/old/prefix\n"
+        "export JUPYTER_VSCODE_USER_DATA_DIR=/old/data\nexport JUPYTER_VSCODE_PREFIX=/older\n"
+    )
+    # a changed setting changes Jupyter's config: restart
+    data = persistent / "other-user-data"
+    env["JV_USER_DATA_DIR"] = str(data)
+    text = sandbox.run_script(script, cwd="/", log=log, **env)
+    assert "jupyter_server_config.json changed" in text, text
+    assert sandbox.calls().count("systemctl restart jupyter-server") == 2
+    assert bashrc.read_text().splitlines() == [
+        "alias ll='ls -l'",
+        f"export JUPYTER_VSCODE_PREFIX={prefix}",
+        f"export JUPYTER_VSCODE_USER_DATA_DIR={data}",
+    ]
+    config = json.loads((confd / "etc/jupyter/jupyter_server_config.json").read_text())
+    assert config["VSCode"]["user_data_dir"] == str(data)
+    # a terminal's shell sees the dirs the server uses
+    shell = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"source {bashrc}; echo $JUPYTER_VSCODE_PREFIX $JUPYTER_VSCODE_USER_DATA_DIR",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert shell.stdout.split() == [str(prefix), str(data)]
+    env["JV_USER_DATA_DIR"] = str(persistent / ".jupyter-vscode-user-data")
+    sandbox.run_script(script, cwd="/", log=log, **env)
 
     check_jupyter_serves_vscode(sandbox, "/", prefix)
 
@@ -778,20 +935,17 @@ class UserBox:
     env: dict[str, str]
 
     def run(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """Run the notebook-instance script as root in `/`; wait for Jupyter's restart."""
+        """Run the notebook-instance script as root in `/`; it follows the run to its end."""
         script = self.outside / "on-start.sh"
         script.write_text(render_script(LifecycleOptions(target="notebook-instance")))
         proc = subprocess.run(
             ["bash", str(script)], cwd="/", env=self.env, capture_output=True, text=True, timeout=60
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        deadline = time.monotonic() + timeout
+        assert DONE in proc.stdout, (proc, self.calls())
         log = Path(self.env["JV_LOG"])
-        while "systemctl restart jupyter-server" not in self.calls():
-            text = log.read_text() if log.is_file() else "(no log)"
-            assert time.monotonic() < deadline and FAILED not in text, (proc, self.calls(), text)
-            time.sleep(0.2)
-        time.sleep(1)  # the last log lines ("done") are written after the restart
+        if os.access(log, os.W_OK) and not log.is_symlink() and log.stat().st_nlink == 1:
+            assert DONE in wait_for_result(log, timeout), (proc, self.calls())
         return proc
 
     def calls(self) -> list[str]:
@@ -817,7 +971,7 @@ def userbox():  # type: ignore[no-untyped-def]
         stubs.mkdir(parents=True)
         record = outside / "calls.txt"
         rec = shlex.quote(str(record))
-        write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n')
+        write_platform_stubs(stubs, record)
         # sudo -u X [-i] CMD: CMD as the user ([-i]: through their login shell, profile and all)
         write_stub(
             stubs / "sudo",
@@ -840,9 +994,16 @@ def userbox():  # type: ignore[no-untyped-def]
             "JV_PREFIX": str(persistent / ".jupyter-vscode"),
             "JV_USER_DATA_DIR": str(persistent / ".jupyter-vscode-user-data"),
             "JV_LOG": str(persistent / ".jupyter-vscode-lifecycle.log"),
+            "JV_LOCK": str(outside / "lifecycle.lock"),  # not /run
         }
         yield UserBox(user, home, persistent, outside, record, env)
     finally:
+        # the background run may still be ending (its log writer runs as the user)
+        deadline = time.monotonic() + 30
+        while subprocess.run(["pgrep", "-u", user], capture_output=True).returncode == 0:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         subprocess.run(["userdel", "-r", user], capture_output=True, timeout=30)
         shutil.rmtree(base, ignore_errors=True)
 
@@ -854,9 +1015,11 @@ def test_notebook_instance_log_is_written_as_the_user(userbox):
     text = log.read_text()
     assert DONE in text and "installing as " + userbox.user in text, text
     assert "PROFILE TEXT" in text  # the user-level part runs in their login shell (sudo -i)
-    # the foreground opens the log as the user without their login profile (slow, or blocking)
-    assert "PROFILE TEXT" not in proc.stdout + proc.stderr
-    assert "sudo -u ec2-user tee " + str(log) in userbox.calls()
+    # the foreground opens the log as the user without their login profile (slow, or blocking):
+    # what it prints of the profile is the run's lines it copies
+    assert proc.stdout.count("PROFILE TEXT") == text.count("PROFILE TEXT")
+    assert "PROFILE TEXT" not in proc.stderr
+    assert "sudo -u ec2-user tee -a " + str(log) in userbox.calls()
     uid = pwd_uid(userbox.user)
     assert log.stat().st_uid == uid  # created by the user, not by root
     assert (userbox.home / ".bashrc").stat().st_uid == uid
@@ -901,3 +1064,286 @@ def test_notebook_instance_log_link_cannot_reach_roots_files(userbox, plant):
     assert f"cannot write the log {log} as the user" in proc.stdout, proc.stdout + proc.stderr
     # the install itself went ahead, as the user
     assert (userbox.home / ".bashrc").stat().st_uid == pwd_uid(userbox.user)
+
+
+# --- the run's flow: output, log, lock, restarts, fragile assumptions ------------------------
+
+
+@pytest.fixture
+def quick(tmp_path: Path) -> Sandbox:
+    """A Studio sandbox in seconds: Jupyter's Python is this test venv's behind a stub in
+    which pip only records (jupyter-vscode is installed already); the rest, the installer
+    included, runs for real. With FAKE_INSTALL=1, `jupyter vscode install` only records."""
+    stub = tmp_path / "py" / "python"
+    stub.parent.mkdir()
+    rec = shlex.quote(str(tmp_path / "calls.txt"))
+    py = shlex.quote(sys.executable)
+    write_stub(
+        stub,
+        'case "$1 $2 $3" in\n'
+        f'"-m pip install") echo "pip $*" >>{rec}; echo "Requirement already satisfied" ;;\n'
+        '"-m jupyter_vscode.cli install")\n'
+        f'  [ -n "${{FAKE_INSTALL-}}" ] || exec {py} "$@"\n'
+        f'  echo "install $*" >>{rec}; mkdir -p "$5/bin"\n'
+        '  printf "#!/bin/sh\\n" >"$5/bin/code-server"\n'
+        '  chmod +x "$5/bin/code-server" ;;\n'
+        f'*) exec {py} "$@" ;;\n'
+        "esac\n",
+    )
+    return make_sandbox(tmp_path, python=stub)
+
+
+def studio_script(sandbox: Sandbox, **opts: object) -> Path:
+    script = sandbox.root / "on-jupyter-server-start.sh"
+    script.write_text(render_script(LifecycleOptions(target="studio", **opts)))  # type: ignore[arg-type]
+    return script
+
+
+def small_tarball(sandbox: Sandbox, version: str = "4.20.0") -> Path:
+    from jupyter_vscode.installer.standalone import release_arch
+
+    from .release_server import make_release_tarball
+
+    arch = release_arch()
+    dest = sandbox.root / "dist" / f"code-server-{version}-linux-{arch}.tar.gz"
+    return make_release_tarball(dest, version, arch)
+
+
+def studio_log(sandbox: Sandbox) -> Path:
+    return sandbox.home / ".jupyter-vscode-lifecycle.log"
+
+
+def start(sandbox: Sandbox, script: Path, **env: str) -> subprocess.Popen[str]:
+    """Start the script in a session of its own (its pid is its pgid and sid)."""
+    return subprocess.Popen(
+        ["bash", str(script)],
+        cwd=str(sandbox.home),
+        env={**sandbox.env, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def until(check, timeout: float = 60, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or check}"
+        time.sleep(0.1)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("fault", ["404", "sha256"])
+@pytest.mark.parametrize("fail_on_error", [False, True])
+def test_failed_install_reaches_the_output_and_the_log(quick, serve, fault, fail_on_error):
+    """SageMaker sends the script's output to CloudWatch: a failed install shows there with
+    its reason, and in the log; only --fail-on-error makes the script (the start) fail."""
+    tarball = small_tarball(quick)
+    url = serve(tarball)
+    if fault == "404":
+        url = url.replace(tarball.name, "gone-" + tarball.name)
+    script = studio_script(
+        quick,
+        code_server_tarball=url,
+        code_server_sha256="0" * 64 if fault == "sha256" else None,
+        allow_insecure_http=True,
+        fail_on_error=fail_on_error,
+    )
+    proc = subprocess.run(
+        ["bash", str(script)],
+        cwd=str(quick.home),
+        env=quick.env,
+        capture_output=True,
+        text=True,
+        timeout=200,
+    )
+    assert proc.returncode == (1 if fail_on_error else 0), proc.stdout + proc.stderr
+    reason = "404" if fault == "404" else "sha256"
+    result = [line for line in proc.stdout.splitlines() if FAILED in line]
+    assert len(result) == 1 and "installing code-server: " in result[0], proc.stdout
+    assert reason in result[0].lower(), result
+    assert "X-Amz-Signature=abc" not in proc.stdout  # redacted there too
+    text = wait_for_result(studio_log(quick))
+    assert result[0] in text and DONE not in text, text
+
+
+@pytest.mark.timeout(120)
+def test_background_leaves_the_scripts_session_and_output(quick):
+    """--wait 0 returns at once; the background is in a session and process group of its own
+    and holds none of the script's output open (SageMaker may wait for EOF)."""
+    tarball = put_s3(quick, "bucket/cs.tar.gz", small_tarball(quick))
+    script = studio_script(quick, code_server_tarball=tarball, wait=0)
+    (quick.root / "hold-aws").touch()  # the background waits in `aws s3 cp`
+    proc = start(quick, script, FAKE_INSTALL="1")
+    out, err = proc.communicate(timeout=60)  # EOF on both while the background waits
+    assert proc.returncode == 0, out + err
+    assert FAILED not in out and DONE not in out
+    session = quick.root / "aws-session"
+    until(lambda: session.exists() and session.read_text().split(), what="aws stub")
+    pgid, sid = map(int, session.read_text().split())
+    assert proc.pid not in (pgid, sid)  # setsid: the script's pid is its pgid and sid
+    log = studio_log(quick)
+    assert DONE not in log.read_text()  # the run goes on after the script returned
+    (quick.root / "hold-aws").unlink()
+    assert DONE in wait_for_result(log, 60)
+
+
+@pytest.mark.timeout(120)
+def test_wait_runs_out_and_says_where_the_result_goes(quick):
+    tarball = put_s3(quick, "bucket/cs.tar.gz", small_tarball(quick))
+    script = studio_script(quick, code_server_tarball=tarball, wait=2)
+    (quick.root / "hold-aws").touch()
+    proc = start(quick, script, FAKE_INSTALL="1")
+    out, err = proc.communicate(timeout=60)
+    log = studio_log(quick)
+    assert proc.returncode == 0, out + err
+    assert f"no result after 2 s: the run goes on, see {log}" in out
+    assert "lifecycle: started as " in out  # the run's lines until then
+    (quick.root / "hold-aws").unlink()
+    assert DONE in wait_for_result(log, 60)
+
+
+@pytest.mark.timeout(120)
+def test_log_is_appended_and_rotated(quick):
+    log = studio_log(quick)
+    old = "an earlier run's line\n" * (1 + (1 << 20) // 22)  # just over 1 MiB
+    log.write_text(old)
+    script = studio_script(quick)
+    env = {"FAKE_INSTALL": "1"}
+    quick.run_script(script, cwd=str(quick.home), log=log, **env)
+    assert Path(f"{log}.1").read_text() == old  # rotated, one old file kept
+    first = log.read_text()
+    assert first.startswith(first.splitlines()[0]) and "earlier run" not in first
+    assert first.count("lifecycle: started") == 1
+    quick.run_script(script, cwd=str(quick.home), log=log, **env)
+    text = log.read_text()
+    assert text.startswith(first) and text.count("lifecycle: started") == 2  # appended
+    assert Path(f"{log}.1").read_text() == old
+
+
+@pytest.mark.timeout(180)
+def test_overlapping_runs_are_serialised(quick):
+    """A second run waits for the first (and says so): their lines never interleave."""
+    tarball = put_s3(quick, "bucket/cs.tar.gz", small_tarball(quick))
+    script = studio_script(quick, code_server_tarball=tarball, wait=0)
+    hold = quick.root / "hold-aws"
+    hold.touch()
+    first = start(quick, script, FAKE_INSTALL="1")
+    first.communicate(timeout=60)
+    until(lambda: any(c.startswith("aws s3 cp") for c in quick.calls()), what="first run")
+    (quick.root / "on-start-2.sh").write_text(script.read_text())
+    second = start(quick, quick.root / "on-start-2.sh", FAKE_INSTALL="1", JV_WAIT="100")
+    assert second.stdout is not None
+    line = second.stdout.readline()  # "installing in the background ..."
+    line = second.stdout.readline()
+    assert "waiting for another run (" in line, line
+    hold.unlink()
+    out, _ = second.communicate(timeout=100)
+    assert second.returncode == 0 and DONE in out, out
+    text = studio_log(quick).read_text()
+    runs: list[list[str]] = []
+    for line in text.splitlines():
+        if "jupyter-vscode lifecycle: started" in line:
+            runs.append([])
+        runs[-1].append(line)
+    assert len(runs) == 2, text
+    for run in runs:
+        # each run's lines from its start to its result, the next run's after them
+        assert DONE in run[-1] and sum(DONE in line for line in run) == 1, text
+    assert "s for another run" in runs[1][0] and "after waiting " in runs[1][0], text
+
+
+@pytest.mark.timeout(120)
+def test_home_unset_falls_back_to_the_passwd_database(quick):
+    """Some start paths have no HOME: the script must not stop at `set -u`."""
+    script = studio_script(quick)
+    env = {k: v for k, v in quick.env.items() if k != "HOME"}
+    getent = quick.root / "stubs" / "getent"
+    write_stub(getent, f'[ "$1" = passwd ] && echo "u:x:{os.getuid()}:0::{quick.home}:/bin/sh"\n')
+    proc = subprocess.run(
+        ["bash", str(script)],
+        cwd="/",
+        env={**env, "FAKE_INSTALL": "1"},
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+    assert proc.returncode == 0 and DONE in proc.stdout, proc.stdout + proc.stderr
+    assert DONE in wait_for_result(studio_log(quick), 60)
+
+    # no home at all: a clear message, and the app start goes on (unless --fail-on-error)
+    write_stub(getent, "exit 2\n")
+    for fail, code in (("", 0), ("1", 1)):
+        proc = subprocess.run(
+            ["bash", str(script)],
+            cwd="/",
+            env={**env, "JV_FAIL_ON_ERROR": fail},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == code, proc.stdout + proc.stderr
+        assert "FAILED: no HOME, and none for uid" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    "glibc, pin, expect",
+    [
+        ("2.26", None, "installs 4.16.1"),
+        ("2.26", "4.139.1", "fails early"),
+        ("2.26", "4.16.1", "installs 4.16.1"),
+        ("2.36", None, "no note"),
+    ],
+)
+def test_old_glibc_is_said_up_front(quick, glibc, pin, expect):
+    """Amazon Linux 2 (glibc 2.26) runs code-server 4.16.1 at most. The script reads the
+    glibc with `getconf GNU_LIBC_VERSION` (here a stub on PATH)."""
+    write_stub(quick.root / "stubs" / "getconf", f'echo "glibc {glibc}"\n')
+    script = studio_script(quick, code_server_version=pin)
+    ok = expect != "fails early"
+    text = quick.run_script(
+        script, cwd=str(quick.home), log=studio_log(quick), ok=ok, FAKE_INSTALL="1"
+    )
+    out = quick.proc.stdout  # type: ignore[union-attr]
+    installs = [c for c in quick.calls() if c.startswith("install ")]
+    note = f"glibc {glibc} (Amazon Linux 2?) runs code-server 4.16.1 at most"
+    if expect == "no note":
+        assert "runs code-server 4.16.1 at most" not in out and "--version" not in installs[0]
+        return
+    # up front: right after the start line, before any install step
+    assert note in out.splitlines()[2] and note in text.splitlines()[1], out
+    if ok:
+        assert "--version 4.16.1" in installs[0], installs
+    else:
+        assert f"FAILED: {note}, not 4.139.1: use --code-server-version 4.16.1" in out, out
+        assert not any(c.startswith(("pip", "install")) for c in quick.calls())
+
+
+@pytest.mark.timeout(600)
+def test_studio_installs_into_the_persistent_home(tmp_path, capsys, package_wheel):
+    """Studio's /opt/conda comes from the image at every start, the home persists: with the
+    user site enabled, jupyter-vscode goes to ~/.local, where Jupyter finds it at the next
+    start, so that start changes nothing and restarts nothing."""
+    sandbox = make_sandbox(tmp_path, user_site=True)
+    script = tmp_path / "on-jupyter-server-start.sh"
+    argv = ["--target", "studio", "--wheel", str(package_wheel), "--python", str(sandbox.python)]
+    tarball = put_s3(sandbox, "bucket/cs/code-server-4.20.0.tar.gz", small_tarball(sandbox))
+    code, _, err = generate(capsys, *argv, "--code-server-tarball", tarball, "-o", str(script))
+    assert code == 0, err
+    log = sandbox.home / ".jupyter-vscode-lifecycle.log"
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    assert "restarting Jupyter now because pip installed jupyter-vscode-" in text
+    local = sandbox.home / ".local"
+    assert next(local.glob("lib/python*/site-packages/jupyter_vscode/__init__.py"), None), text
+    assert (local / "etc/jupyter/jupyter_server_config.d/jupyter_vscode.json").is_file()
+    assert not list((tmp_path / "venv").glob("lib/python*/site-packages/jupyter_vscode"))
+
+    # the next start: the image's Python is as new, the home still has the package
+    text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
+    assert "nothing changed: Jupyter not restarted" in text, text
+    assert sandbox.calls().count("restart-jupyter-server ") == 1
+    with running_jupyter(sandbox, "/jupyterlab/default/") as get:
+        status, body = get("api/vscode/status")
+        assert status == 200 and json.loads(body)["state"], body  # the extension is loaded

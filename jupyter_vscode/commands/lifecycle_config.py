@@ -6,14 +6,24 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..lifecycle import APP_TYPES, DEFAULT_NAME, MAX_CONTENT_CHARS, NI_PREFIX, TARGETS
+from ..lifecycle import (
+    APP_TYPES,
+    DEFAULT_NAME,
+    DEFAULT_WAIT,
+    MAX_CONTENT_CHARS,
+    MAX_WAIT,
+    NI_PREFIX,
+    TARGETS,
+)
 
 DESCRIPTION = f"""\
 Print a SageMaker lifecycle-configuration script (bash, for on-start / Jupyter server start)
-that pip-installs jupyter-vscode into Jupyter's Python, installs code-server (skipped when
-already there) and restarts Jupyter. The slow part runs in the background (SageMaker stops
-waiting after 5 minutes) and logs to ~/.jupyter-vscode-lifecycle.log (Studio) or
-/home/ec2-user/SageMaker/.jupyter-vscode-lifecycle.log (notebook instances). Exits with 2 when
+that pip-installs jupyter-vscode into Jupyter's Python, restarts Jupyter when that changed
+what it loads, and installs code-server (skipped when already there). The work runs in the
+background (SageMaker stops waiting after 5 minutes) and appends to
+~/.jupyter-vscode-lifecycle.log (Studio) or
+/home/ec2-user/SageMaker/.jupyter-vscode-lifecycle.log (notebook instances); the script
+copies those lines to its output (CloudWatch) for up to --wait seconds. Exits with 2 when
 the options make the base64 text longer than SageMaker's {MAX_CONTENT_CHARS:,} characters.
 """
 
@@ -75,6 +85,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="install prefix (default: Studio: ~/.local/share/jupyter-vscode; notebook "
         f"instance: {NI_PREFIX}, which survives stop/start)",
     )
+    running = p.add_argument_group("running")
+    running.add_argument(
+        "--wait",
+        type=int,
+        default=DEFAULT_WAIT,
+        metavar="SECONDS",
+        help=f"copy the background run's lines to the script's output (CloudWatch) until it "
+        f"ends or SECONDS pass (default {DEFAULT_WAIT}; 0 to {MAX_WAIT}; 0: return at once)",
+    )
+    running.add_argument(
+        "--fail-on-error",
+        action="store_true",
+        help="exit 1 when the run FAILED within --wait, so SageMaker marks the start failed "
+        "(default: exit 0, a failed VS Code install does not stop Jupyter's start)",
+    )
     out = p.add_argument_group("output")
     form = out.add_mutually_exclusive_group()
     form.add_argument(
@@ -126,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
                 prefix=args.prefix,
                 pip_args=args.pip_args,
                 allow_insecure_http=args.allow_insecure_http,
+                wait=args.wait,
+                fail_on_error=args.fail_on_error,
             )
         )
         content = encode(script)  # checks the size limit for every output form
