@@ -6,9 +6,9 @@ import atexit
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from jupyter_server_proxy.handlers import AddSlashHandler
 
 from ._version import __version__
+from .access import AddSlashHandler
 from .api import api_handlers
 from .config import InvalidOption, VSCode, load_options
 from .misconfigured import (
