@@ -15,6 +15,8 @@ import contextlib
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
 
 #: Closed before code-server's own keep-alive timeout (Node: 5 s) so that a pooled connection
 #: is never reused just as the server closes it.
@@ -106,10 +108,48 @@ class Backend:
                 await session.close()
 
 
-def request_headers(headers: Any) -> dict[str, str] | Any:
-    """The browser's headers minus hop-by-hop ones (a multidict: repeated headers stay)."""
-    from multidict import CIMultiDict
+class NoAnswer(Exception):
+    """code-server sent no status and headers within the time given."""
 
+
+class ConnectionLost(Exception):
+    """The connection to code-server failed or closed before its answer (a pooled one closed
+    under the request, or code-server gone)."""
+
+
+class Failed(Exception):
+    """Any other failure of the request to code-server (answered with 502)."""
+
+
+async def send(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    headers: CIMultiDict[str],
+    body: bytes | None,
+    timeout: float | None,
+) -> aiohttp.ClientResponse:
+    """One request on the pool; the wait for code-server's status and headers bounded by
+    ``timeout`` (not the body's). ``url`` is sent as it is (already quoted)."""
+    try:
+        return await asyncio.wait_for(
+            session.request(
+                method, URL(url, encoded=True), headers=headers, data=body, allow_redirects=False
+            ),
+            timeout,
+        )
+    except asyncio.TimeoutError as e:
+        if isinstance(e, aiohttp.ClientError):  # aiohttp's own (connect) timeout
+            raise Failed(repr(e)) from None
+        raise NoAnswer() from None
+    except aiohttp.ClientConnectionError as e:
+        raise ConnectionLost(str(e)) from None
+    except aiohttp.ClientError as e:
+        raise Failed(str(e)) from None
+
+
+def request_headers(headers: Any) -> CIMultiDict[str]:
+    """The browser's headers minus hop-by-hop ones (a multidict: repeated headers stay)."""
     out: CIMultiDict[str] = CIMultiDict()
     connection_tokens = {
         t.strip().lower() for v in headers.get_list("Connection") for t in v.split(",")

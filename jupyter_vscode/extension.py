@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import importlib.util
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from jupyter_server_proxy.handlers import AddSlashHandler
 
 from ._version import __version__
+from .access import AddSlashHandler
 from .api import api_handlers
 from .config import InvalidOption, VSCode, load_options
 from .misconfigured import (
@@ -20,6 +21,19 @@ from .misconfigured import (
 from .paths import URL_PATH
 from .proxy import VSCodeProxyHandler
 from .supervisor import Supervisor
+
+
+def port_route_note(options: VSCode, server_proxy: object | None) -> str | None:
+    """With transport 'port', what an admin used to <base_url>proxy/<port>/ needs to know when
+    jupyter-server-proxy (the optional package that serves that route) is not installed."""
+    if options.transport != "port" or server_proxy is not None:
+        return None
+    return (
+        f"c.VSCode.transport is 'port': VS Code is at <base_url>vscode/ as always, but "
+        f"<base_url>proxy/{options.port}/ is not served: that route is jupyter-server-proxy's, "
+        "which is not installed. To have it, run pip install 'jupyter-vscode[proxy]' in the "
+        "environment Jupyter runs from and restart Jupyter."
+    )
 
 
 class VSCodeExtension(ExtensionApp):
@@ -46,6 +60,9 @@ class VSCodeExtension(ExtensionApp):
             self.misconfigured = MisconfiguredSupervisor(message)
             self.settings["jupyter_vscode_supervisor"] = self.misconfigured
             return
+        note = port_route_note(self.vscode, importlib.util.find_spec("jupyter_server_proxy"))
+        if note:
+            log.warning("[jupyter-vscode] %s", note)
         self.supervisor = Supervisor(self.vscode, self.serverapp.root_dir, log)
         atexit.register(self.supervisor.kill_now)
         self.settings["jupyter_vscode_supervisor"] = self.supervisor

@@ -12,14 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from jupyter_server.base.handlers import JupyterHandler
-from jupyter_server.utils import ensure_async
-from tornado import web
 from traitlets import TraitError
 from traitlets.config import Config, Configurable
 
 from . import pages
+from .access import prepare_options, vscode_access
+from .answers import send_answer, wants_page
 from .config import InvalidOption, VSCode
-from .proxy import send_answer, wants_page
 from .supervisor import State
 
 #: the options the launcher tile needs, kept usable while another option is invalid
@@ -141,15 +140,12 @@ class MisconfiguredHandler(JupyterHandler):
     def initialize(self, message: str) -> None:  # type: ignore[override]
         self.message = message
 
-    @web.authenticated
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare(**prepare_options(self.request))
+
+    @vscode_access  # the proxy route's rule (access.py)
     async def _explain(self, *args: Any) -> None:
-        # the right the proxy route requires (a terminal's): see proxy.py
-        allowed = await ensure_async(
-            self.authorizer.is_authorized(self, self.current_user, "execute", "vscode")
-        )
-        if not allowed:
-            raise web.HTTPError(403, "not allowed to use VS Code on this server")
         html = pages.misconfigured_page(self.message) if wants_page(self.request) else None
         send_answer(self, 503, html, self.message, State.MISCONFIGURED.value)
 
-    get = head = post = put = delete = patch = _explain
+    get = head = post = put = delete = patch = options = _explain

@@ -18,7 +18,6 @@ from collections.abc import Callable
 
 from tornado import httputil, iostream
 from tornado.tcpclient import TCPClient
-from tornado.util import _websocket_mask
 
 #: Request headers not forwarded in a handshake: framing, and the compression offer.
 HANDSHAKE_DROP = frozenset(
@@ -29,6 +28,15 @@ READ_SIZE = 1 << 20
 HANDSHAKE_TIMEOUT = 30.0
 #: Seconds one direction may go on after the other has ended.
 CLOSE_GRACE = 10.0
+
+
+def unmask(mask: bytes, data: bytes) -> bytes:
+    """``data`` XOR the 4-byte ``mask`` repeated (RFC 6455 5.3; also masks)."""
+    n = len(data)
+    if n == 0:
+        return b""
+    key = (mask * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
 
 
 class HandshakeRefused(Exception):
@@ -109,7 +117,7 @@ class FrameScanner:
                 n = min(take, self._want - len(self._prefix))
                 r = self._offset % 4
                 mask = self._mask[r:] + self._mask[:r]
-                self._prefix += _websocket_mask(mask, data[i : i + n])
+                self._prefix += unmask(mask, data[i : i + n])
                 if len(self._prefix) >= self._want:
                     self._finish_prefix()
             self._offset += take

@@ -13,8 +13,14 @@ from .report import FAIL, OK, WARN, Check, guarded
 #: distribution -> (minimum version, why)
 REQUIREMENTS = {
     "jupyter-server": ((2, 0), "jupyter-vscode is a jupyter-server 2 extension"),
-    "jupyter-server-proxy": ((4, 4), "the proxy handler this extension mounts"),
     "tornado": ((6, 3), "websockets over unix sockets, which VS Code needs"),
+}
+#: optional: checked if installed (jupyter-vscode[proxy])
+OPTIONAL = {
+    "jupyter-server-proxy": (
+        (4, 4),
+        "its <base_url>proxy/<port>/ route, used only with c.VSCode.transport = 'port'",
+    ),
 }
 #: packages that register their own VS Code / code-server with jupyter-server-proxy
 CONFLICTING_DISTS = ("jupyter-vscode-proxy", "jupyter-code-server", "jupyter-codeserver-proxy")
@@ -35,10 +41,12 @@ def check_versions() -> Check:
     name = "Jupyter packages"
     found: list[str] = []
     problems: list[str] = []
-    for dist, (minimum, why) in REQUIREMENTS.items():
+    for dist, (minimum, why) in {**REQUIREMENTS, **OPTIONAL}.items():
         version = _version(dist)
         wanted = ".".join(map(str, minimum))
-        if version is None:
+        if version is None and dist in OPTIONAL:
+            found.append(f"{dist} not installed (optional)")
+        elif version is None:
             found.append(f"{dist} missing")
             problems.append(f"{dist} is not installed ({why})")
         else:
@@ -49,7 +57,7 @@ def check_versions() -> Check:
     if problems:
         pins = " ".join(
             f"'{d}>={'.'.join(map(str, m))}'"
-            for d, (m, _) in REQUIREMENTS.items()
+            for d, (m, _) in {**REQUIREMENTS, **OPTIONAL}.items()
             if any(p.startswith(d + " ") for p in problems)
         )
         return Check(

@@ -1,0 +1,82 @@
+"""Who may reach ``<base_url>vscode/``: the one auth rule of its handlers.
+
+VS Code is a shell on this machine, so its routes require what a terminal requires: a logged-in
+user (tornado's ``@web.authenticated``: a page load is redirected to the login page, any other
+method gets 403) who is authorized for ``execute`` on :data:`AUTH_RESOURCE`. A websocket
+upgrade without a user gets a plain 403 instead of the login redirect it can't follow.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.utils import ensure_async
+from tornado import httputil, web
+
+#: The resource the authorizer is asked about (with action ``execute``).
+AUTH_RESOURCE = "vscode"
+
+#: jupyter-server ≥ 2.13 (``ServerApp.allow_unauthenticated_access = False``) authenticates in
+#: ``JupyterHandler.prepare`` and takes this keyword, as its own websocket handlers pass it, to
+#: answer 403 instead of redirecting; older versions leave authentication to the handler.
+_PREPARE_CAN_REFUSE = "_redirect_to_login" in inspect.signature(JupyterHandler.prepare).parameters
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def is_websocket_upgrade(request: httputil.HTTPServerRequest) -> bool:
+    return request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+def prepare_options(request: httputil.HTTPServerRequest) -> dict[str, Any]:
+    """Keyword arguments for ``JupyterHandler.prepare`` for this request."""
+    if _PREPARE_CAN_REFUSE and is_websocket_upgrade(request):
+        return {"_redirect_to_login": False}
+    return {}
+
+
+async def allowed(handler: JupyterHandler) -> bool:
+    """Whether the (authenticated) user may use VS Code."""
+    answer = handler.authorizer.is_authorized(
+        handler, handler.current_user, "execute", AUTH_RESOURCE
+    )
+    return bool(await ensure_async(answer))
+
+
+def vscode_access(method: F) -> F:
+    """Decorates every HTTP method of a ``vscode/`` handler with the rule above."""
+
+    @functools.wraps(method)
+    async def wrapper(self: JupyterHandler, *args: Any) -> Any:
+        if self.current_user is None:
+            if is_websocket_upgrade(self.request):
+                self.log.warning("[jupyter-vscode] websocket upgrade without a logged-in user: 403")
+                raise web.HTTPError(403)
+            # tornado's own: a redirect to the login page for GET and HEAD, else 403
+            web.authenticated(lambda _: None)(self)
+            return None
+        if not await allowed(self):
+            raise web.HTTPError(403, "not allowed to use VS Code on this server")
+        return await method(self, *args)
+
+    # jupyter-server's mark for a method that checks authentication itself (as its own
+    # @ws_authenticated does): no "endpoint without authentication" warning in strict mode
+    setattr(wrapper, "__allow_unauthenticated", False)  # noqa: B010
+    return wrapper  # type: ignore[return-value]
+
+
+class AddSlashHandler(JupyterHandler):
+    """``<base_url>vscode`` → ``<base_url>vscode/`` (query kept), for allowed users only."""
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare(**prepare_options(self.request))
+
+    @vscode_access
+    async def get(self, *args: Any) -> None:
+        src = urlsplit(self.request.uri or "")
+        self.redirect(urlunsplit(src._replace(path=src.path + "/")))
