@@ -5,6 +5,10 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['lib/', 'node_modules/', '.yarn/', 'style/'] },
+  {
+    files: ['jest.config.js'],
+    languageOptions: { globals: { module: 'writable' } }
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   prettier,

@@ -1,11 +1,11 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { MainAreaWidget } from '@jupyterlab/apputils';
+import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { vscodeIcon } from './icons';
-
-let frameCount = 0;
+import { TRACKER_NAMESPACE } from './tokens';
+import { ITabArgs } from './urls';
 
 /**
  * VS Code in an `<iframe>`, without a sandbox: it is served by the same origin
@@ -15,7 +15,10 @@ let frameCount = 0;
  * browser allows it (Chromium: yes; Firefox/Safari: keyboard shortcuts only).
  */
 export class VSCodeFrame extends Widget {
-  constructor(url: string, title: string) {
+  constructor(
+    args: ITabArgs,
+    private readonly _absolute: (url: string) => string
+  ) {
     super();
     this.addClass('jp-vscode-Frame');
     const iframe = document.createElement('iframe');
@@ -23,9 +26,14 @@ export class VSCodeFrame extends Widget {
       'allow',
       'clipboard-read; clipboard-write; fullscreen; cross-origin-isolated'
     );
-    iframe.title = title;
-    iframe.src = url;
     this.node.appendChild(iframe);
+    this._args = args;
+    this._show(args);
+  }
+
+  /** What this tab shows (the restorer stores it). */
+  get args(): ITabArgs {
+    return this._args;
   }
 
   /** The `<iframe>` element. */
@@ -33,29 +41,77 @@ export class VSCodeFrame extends Widget {
     return this.node.querySelector('iframe') as HTMLIFrameElement;
   }
 
+  /** Show another URL of the same folder (e.g. a file to open): VS Code reloads. */
+  navigate(args: ITabArgs): void {
+    if (args.url !== this._args.url) {
+      this._args = args;
+      this._show(args);
+    }
+  }
+
   /** Give the keyboard to VS Code when the tab is activated. */
   protected onActivateRequest(msg: Message): void {
     super.onActivateRequest(msg);
     this.iframe.focus();
   }
+
+  private _show(args: ITabArgs): void {
+    this.iframe.title = args.label;
+    this.iframe.src = this._absolute(args.url);
+  }
+
+  private _args: ITabArgs;
 }
 
-/** Open `url` (absolute path) in a new JupyterLab main-area tab. */
-export function openInMainArea(
-  app: JupyterFrontEnd,
-  url: string,
-  label: string,
-  caption: string
-): MainAreaWidget<VSCodeFrame> {
-  const content = new VSCodeFrame(url, label);
-  const widget = new MainAreaWidget({ content });
-  widget.id = `jupyter-vscode-frame-${++frameCount}`;
-  widget.addClass('jp-vscode-FramePanel');
-  widget.title.label = label;
-  widget.title.caption = caption;
-  widget.title.icon = vscodeIcon;
-  widget.title.closable = true;
-  app.shell.add(widget, 'main');
-  app.shell.activateById(widget.id);
-  return widget;
+export type VSCodeTab = MainAreaWidget<VSCodeFrame>;
+
+/**
+ * VS Code tabs in JupyterLab's main area: one per folder. Opening a folder
+ * that has a tab activates that tab (navigating it if the URL differs, e.g.
+ * to open a file); the tracker lets the layout restorer reopen them.
+ */
+export class VSCodeTabs {
+  constructor(
+    private readonly _app: JupyterFrontEnd,
+    private readonly _absolute: (url: string) => string
+  ) {}
+
+  readonly tracker = new WidgetTracker<VSCodeTab>({
+    namespace: TRACKER_NAMESPACE
+  });
+
+  /** Open (or reuse) the tab of `args.folder`. */
+  async open(args: ITabArgs): Promise<VSCodeTab> {
+    const existing = this.tracker.find(
+      widget => widget.content.args.folder === args.folder
+    );
+    if (existing) {
+      existing.content.navigate(args);
+      this._label(existing, args);
+      void this.tracker.save(existing);
+      this._app.shell.activateById(existing.id);
+      return existing;
+    }
+    const content = new VSCodeFrame(args, this._absolute);
+    const widget = new MainAreaWidget({ content });
+    widget.id = `jupyter-vscode-frame-${++this._count}`;
+    widget.addClass('jp-vscode-FramePanel');
+    widget.title.icon = vscodeIcon;
+    widget.title.closable = true;
+    this._label(widget, args);
+    // before adding to the shell, so that the restorer knows it when the layout is saved
+    await this.tracker.add(widget);
+    if (!widget.isAttached) {
+      this._app.shell.add(widget, 'main');
+    }
+    this._app.shell.activateById(widget.id);
+    return widget;
+  }
+
+  private _label(widget: VSCodeTab, args: ITabArgs): void {
+    widget.title.label = args.label;
+    widget.title.caption = this._absolute(args.url);
+  }
+
+  private _count = 0;
 }

@@ -3,8 +3,12 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { requestAPI } from './request';
 import {
+  DEFAULT_TITLE,
+  ILauncherInfo,
   IVSCodeLog,
   IVSCodeStatus,
+  IVSCodeStatusModel,
+  LAUNCHER_ENDPOINT,
   LOG_ENDPOINT,
   RESTART_ENDPOINT,
   STATUS_ENDPOINT,
@@ -12,60 +16,92 @@ import {
   STOP_ENDPOINT,
   VSCodeState
 } from './tokens';
+import { parseLauncherInfo } from './urls';
 
 /** While code-server is starting or stopping, look again this soon (ms). */
 const TRANSITION_INTERVAL = 1000;
 
+type StateChange = {
+  previous: IVSCodeStatus | null;
+  current: IVSCodeStatus | null;
+};
+
 /**
- * code-server's status, polled from `GET api/vscode/status` every few seconds
- * while the page is visible (no requests from a hidden tab), more often while
- * it starts or stops, and right after every action taken through this model.
+ * The launcher settings (`GET api/vscode/launcher`) and code-server's status,
+ * polled from `GET api/vscode/status` every few seconds while the page is
+ * visible (no requests from a hidden tab), more often while it starts or
+ * stops, and right after every action taken through this model. Polling
+ * starts once the launcher settings are known: without the server extension
+ * there is nothing to poll.
  */
-export class VSCodeStatusModel {
-  constructor() {
-    this._poll = new Poll({
-      auto: true,
-      factory: () => this._fetch(),
-      frequency: { interval: STATUS_INTERVAL, backoff: true, max: 60_000 },
-      name: 'jupyter-vscode:status',
-      standby: 'when-hidden'
-    });
+export class VSCodeStatusModel implements IVSCodeStatusModel {
+  /** `unavailable`: the error text when the launcher request fails. */
+  constructor(private readonly _unavailable: (reason: unknown) => string) {}
+
+  get info(): ILauncherInfo | null {
+    return this._info;
   }
 
-  /** The last status seen; `null` before the first answer or when the server is unreachable. */
+  get infoError(): string | null {
+    return this._infoError;
+  }
+
+  get title(): string {
+    return this._info?.title || DEFAULT_TITLE;
+  }
+
+  get infoChanged(): ISignal<this, ILauncherInfo> {
+    return this._infoChanged;
+  }
+
+  ensureInfo(): Promise<ILauncherInfo> {
+    if (this._info) {
+      return Promise.resolve(this._info);
+    }
+    if (!this._pendingInfo) {
+      this._pendingInfo = this._fetchInfo().finally(() => {
+        this._pendingInfo = null;
+      });
+    }
+    return this._pendingInfo;
+  }
+
+  whenInfo(callback: (info: ILauncherInfo) => void): void {
+    if (this._info) {
+      callback(this._info);
+      return;
+    }
+    const once = (_: unknown, info: ILauncherInfo) => {
+      this._infoChanged.disconnect(once);
+      callback(info);
+    };
+    this._infoChanged.connect(once);
+  }
+
   get status(): IVSCodeStatus | null {
     return this._status;
   }
 
-  /** The current state, `null` if unknown. */
   get state(): VSCodeState | null {
     return this._status?.state ?? null;
   }
 
-  /** Emits the new and the previous status whenever the state changes. */
-  get stateChanged(): ISignal<
-    this,
-    { previous: IVSCodeStatus | null; current: IVSCodeStatus | null }
-  > {
+  get stateChanged(): ISignal<this, StateChange> {
     return this._stateChanged;
   }
 
-  /** Emits on every answer (uptime, pid, ... may have changed). */
   get changed(): ISignal<this, IVSCodeStatus | null> {
     return this._changed;
   }
 
-  /** Ask now instead of at the next tick. */
   refresh(): Promise<void> {
-    return this._poll.refresh();
+    return this._poll?.refresh() ?? Promise.resolve();
   }
 
-  /** Look again soon: after opening VS Code, code-server starts in the background. */
   watchTransition(): void {
-    window.setTimeout(() => void this._poll.refresh(), TRANSITION_INTERVAL);
+    window.setTimeout(() => void this.refresh(), TRANSITION_INTERVAL);
   }
 
-  /** `POST api/vscode/restart`; rejects (with the server's message) if it cannot start. */
   async restart(): Promise<IVSCodeStatus> {
     this._set({ ...(this._status ?? emptyStatus()), state: 'starting' });
     try {
@@ -79,11 +115,10 @@ export class VSCodeStatusModel {
       await this._fetch().catch(() => undefined);
       throw reason;
     } finally {
-      void this._poll.refresh();
+      void this.refresh();
     }
   }
 
-  /** `POST api/vscode/stop`. */
   async stop(): Promise<IVSCodeStatus> {
     this._set({ ...(this._status ?? emptyStatus()), state: 'stopping' });
     try {
@@ -93,22 +128,59 @@ export class VSCodeStatusModel {
       this._set(status);
       return status;
     } finally {
-      void this._poll.refresh();
+      void this.refresh();
     }
   }
 
-  /** The last `lines` lines of code-server's output. */
   logTail(lines = 100): Promise<IVSCodeLog> {
     return requestAPI<IVSCodeLog>(`${LOG_ENDPOINT}?lines=${lines}`);
   }
 
   get isDisposed(): boolean {
-    return this._poll.isDisposed;
+    return this._isDisposed;
   }
 
   dispose(): void {
-    this._poll.dispose();
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._poll?.dispose();
     Signal.clearData(this);
+  }
+
+  private async _fetchInfo(): Promise<ILauncherInfo> {
+    let data: unknown;
+    try {
+      data = await requestAPI<unknown>(LAUNCHER_ENDPOINT);
+    } catch (reason) {
+      this._infoError = this._unavailable(reason);
+      throw new Error(this._infoError);
+    }
+    const info = parseLauncherInfo(data);
+    if (!info) {
+      this._infoError = this._unavailable(
+        `unexpected launcher settings: ${JSON.stringify(data)}`
+      );
+      throw new Error(this._infoError);
+    }
+    this._info = info;
+    this._infoError = null;
+    if (!this._isDisposed) {
+      this._startPolling();
+      this._infoChanged.emit(info);
+    }
+    return info;
+  }
+
+  private _startPolling(): void {
+    this._poll = new Poll({
+      auto: true,
+      factory: () => this._fetch(),
+      frequency: { interval: STATUS_INTERVAL, backoff: true, max: 60_000 },
+      name: 'jupyter-vscode:status',
+      standby: 'when-hidden'
+    });
   }
 
   private async _fetch(): Promise<void> {
@@ -134,46 +206,35 @@ export class VSCodeStatusModel {
     this._changed.emit(status);
   }
 
+  private _info: ILauncherInfo | null = null;
+  private _infoError: string | null = null;
+  private _pendingInfo: Promise<ILauncherInfo> | null = null;
+  private _infoChanged = new Signal<this, ILauncherInfo>(this);
+  private _isDisposed = false;
   private _status: IVSCodeStatus | null = null;
-  private _poll: Poll;
-  private _stateChanged = new Signal<
-    this,
-    { previous: IVSCodeStatus | null; current: IVSCodeStatus | null }
-  >(this);
+  private _poll: Poll | null = null;
+  private _stateChanged = new Signal<this, StateChange>(this);
   private _changed = new Signal<this, IVSCodeStatus | null>(this);
 }
 
-function emptyStatus(): IVSCodeStatus {
+/** The status assumed while an action runs before the first answer. */
+export function emptyStatus(): IVSCodeStatus {
   return {
     state: 'stopped',
     pid: null,
     version: null,
     uptime: null,
+    transport: null,
+    port: null,
+    executable: null,
     restarts: 0,
     last_exit_code: null,
-    error: '',
-    log_file: ''
+    error: null,
+    log_file: null,
+    idle_seconds: null,
+    idle_stops: 0,
+    workbench_starting: false,
+    healthy: null,
+    health_restarts: 0
   };
-}
-
-/** Short human words for a state. */
-export function describeState(state: VSCodeState | null): string {
-  switch (state) {
-    case 'stopped':
-      return 'stopped';
-    case 'starting':
-      return 'starting…';
-    case 'running':
-      return 'running';
-    case 'stopping':
-      return 'stopping…';
-    case 'failed':
-      return 'failed';
-    case 'missing':
-      return 'not installed';
-    case 'misconfigured':
-      return 'misconfigured';
-    default:
-      return 'unavailable';
-  }
 }

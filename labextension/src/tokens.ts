@@ -1,9 +1,22 @@
 /**
- * Identifiers shared by the frontend; keep every ID and command name here.
+ * Identifiers, endpoints and reply types shared by the frontend, and the
+ * tokens its plugins share; keep every ID and command name here.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { Token } from '@lumino/coreutils';
+import type { ISignal } from '@lumino/signaling';
 
-/** The plugin ID (package name + plugin name). */
-export const PLUGIN_ID = 'jupyter-vscode:plugin';
+/** The package name: prefix of every plugin ID, the translation domain. */
+export const PACKAGE = 'jupyter-vscode';
+
+/**
+ * The commands plugin's ID; it owns the user settings (`schema/plugin.json`),
+ * so it keeps the ID the settings have always been stored under.
+ */
+export const PLUGIN_ID = `${PACKAGE}:plugin`;
+
+/** The translation domain (`translator.load(...)`). */
+export const TRANSLATION_DOMAIN = 'jupyter_vscode';
 
 /** Command IDs. */
 export const CommandIDs = {
@@ -16,7 +29,12 @@ export const CommandIDs = {
   /** Stop code-server. */
   stop: 'vscode:stop',
   /** Show code-server's status and the tail of its log. */
-  showLog: 'vscode:show-log'
+  showLog: 'vscode:show-log',
+  /**
+   * Internal: show `args.url` in a JupyterLab tab, reusing the tab of the
+   * same folder (`args.folder`); the layout restorer runs it after a reload.
+   */
+  openTab: 'vscode:open-tab'
 } as const;
 
 /** The LabIcon name of the VS Code icon. */
@@ -41,14 +59,17 @@ export const STATUS_INTERVAL = 5000;
 /** The status bar item's ID. */
 export const STATUS_ITEM_ID = 'jupyter-vscode:status';
 
-/** The command palette category. */
-export const PALETTE_CATEGORY = 'VS Code';
+/** The widget tracker's namespace (the restored layout's key prefix). */
+export const TRACKER_NAMESPACE = 'jupyter-vscode';
+
+/** The title used until the server has named it (c.VSCode.launcher_title's default). */
+export const DEFAULT_TITLE = 'VS Code';
 
 /** Notebook 7's tree page: file browser toolbar factory and its "New" item. */
 export const FILE_BROWSER_FACTORY = 'FileBrowser';
 export const NEW_DROPDOWN = 'new-dropdown';
 
-/** The reply of `GET <base_url>api/vscode/launcher`. */
+/** The reply of `GET <base_url>api/vscode/launcher` (jupyter_vscode/api.py). */
 export interface ILauncherInfo {
   /** Whether to show the launcher tile and "New" menu entries. */
   enabled: boolean;
@@ -74,17 +95,35 @@ export type VSCodeState =
   | 'missing'
   | 'misconfigured';
 
-/** The reply of `GET <base_url>api/vscode/status` (the fields the UI uses). */
+/**
+ * The reply of `GET <base_url>api/vscode/status` (`Supervisor.status()` and
+ * `MisconfiguredSupervisor.status()`), typed as the server sends it.
+ */
 export interface IVSCodeStatus {
   state: VSCodeState;
   pid: number | null;
   version: string | null;
+  /** Seconds since code-server became ready; `null` unless it runs. */
   uptime: number | null;
+  /** `null` when misconfigured. */
+  transport: 'socket' | 'port' | null;
+  /** The TCP port with `transport = 'port'`, else `null`. */
+  port: number | null;
+  /** The code-server executable once found, else `null`. */
+  executable: string | null;
   restarts: number;
   last_exit_code: number | null;
-  error: string;
+  /** Why it failed, is missing or misconfigured; `null` when nothing went wrong. */
+  error: string | null;
   /** `null` when the log is kept in memory only, or nothing runs (misconfigured). */
   log_file: string | null;
+  /** Seconds without use; `null` when misconfigured. */
+  idle_seconds: number | null;
+  idle_stops: number;
+  workbench_starting: boolean;
+  /** The last health probe's answer; `null` when not running or health checks are off. */
+  healthy: boolean | null;
+  health_restarts: number;
 }
 
 /** The reply of `GET <base_url>api/vscode/log`. */
@@ -93,7 +132,7 @@ export interface IVSCodeLog {
   log_file: string | null;
 }
 
-/** The reply of `GET <base_url>api/vscode/url?path=...`. */
+/** The reply of `GET <base_url>api/vscode/url?path=...` (jupyter_vscode/open_url.py). */
 export interface IOpenURL {
   /** Relative to the base URL, e.g. `vscode/?folder=%2Fhome%2Fme`. */
   url: string;
@@ -106,3 +145,69 @@ export interface IOpenURL {
 
 /** Where VS Code opens (the `openIn` user setting). */
 export type OpenIn = 'browser-tab' | 'jupyterlab-tab';
+
+/** The part of a {@link TranslationBundle} the pure helpers use. */
+export type Trans = Pick<TranslationBundle, '__'>;
+
+/** The states-and-launcher-info model every feature plugin shares. */
+export interface IVSCodeStatusModel {
+  /** The launcher settings; `null` until the server answered (or if it could not). */
+  readonly info: ILauncherInfo | null;
+  /** Why the launcher settings could not be read; `null` if they were (or not yet asked). */
+  readonly infoError: string | null;
+  /** The title to show: the server's `launcher_title`, else "VS Code". */
+  readonly title: string;
+  /** Emits once, when the launcher settings are first known. */
+  readonly infoChanged: ISignal<IVSCodeStatusModel, ILauncherInfo>;
+  /** The launcher settings, asking the server again if an earlier request failed. */
+  ensureInfo(): Promise<ILauncherInfo>;
+  /** Call `callback` with the launcher settings once they are known (now, if they are). */
+  whenInfo(callback: (info: ILauncherInfo) => void): void;
+
+  /** The last status seen; `null` before the first answer or when the server is unreachable. */
+  readonly status: IVSCodeStatus | null;
+  /** The current state, `null` if unknown. */
+  readonly state: VSCodeState | null;
+  /** Emits the new and the previous status whenever the state changes. */
+  readonly stateChanged: ISignal<
+    IVSCodeStatusModel,
+    { previous: IVSCodeStatus | null; current: IVSCodeStatus | null }
+  >;
+  /** Emits on every answer (uptime, pid, ... may have changed). */
+  readonly changed: ISignal<IVSCodeStatusModel, IVSCodeStatus | null>;
+  /** Ask now instead of at the next tick. */
+  refresh(): Promise<void>;
+  /** Look again soon: after opening VS Code, code-server starts in the background. */
+  watchTransition(): void;
+  /** `POST api/vscode/restart`; rejects (with the server's message) if it cannot start. */
+  restart(): Promise<IVSCodeStatus>;
+  /** `POST api/vscode/stop`. */
+  stop(): Promise<IVSCodeStatus>;
+  /** The last `lines` lines of code-server's output. */
+  logTail(lines?: number): Promise<IVSCodeLog>;
+}
+
+/** Provided by the `jupyter-vscode:status` plugin, used by every other one. */
+export const IVSCodeStatusModel = new Token<IVSCodeStatusModel>(
+  `${PACKAGE}:IVSCodeStatusModel`,
+  'code-server status and the launcher settings of jupyter-vscode.'
+);
+
+/** Opens VS Code where the user wants it; provided with the commands. */
+export interface IVSCodeOpener {
+  /** "Open VS Code in a new browser tab" / "... in a JupyterLab tab". */
+  readonly caption: string;
+  /** Open `<base_url>vscode/`. */
+  openDefault(): Promise<void>;
+  /** Open a Jupyter path: a folder as VS Code's folder, a file in an editor. */
+  openPath(path: string): Promise<void>;
+}
+
+/**
+ * Provided by the commands plugin: plugins that add entries pointing at the
+ * commands require it, so that the commands exist before the entries.
+ */
+export const IVSCodeOpener = new Token<IVSCodeOpener>(
+  `${PACKAGE}:IVSCodeOpener`,
+  'Opens VS Code (code-server) in a browser tab or a JupyterLab tab.'
+);

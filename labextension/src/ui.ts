@@ -2,8 +2,13 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 import { Menu, Widget } from '@lumino/widgets';
 
-import { describeState, VSCodeStatusModel } from './status';
-import { CommandIDs, IVSCodeStatus, PLUGIN_ID } from './tokens';
+import {
+  describeState,
+  dialogTitle,
+  statusSummary,
+  statusTooltip
+} from './format';
+import { CommandIDs, IVSCodeStatusModel, PLUGIN_ID, Trans } from './tokens';
 
 /** Lines of code-server's log shown in the dialog. */
 const LOG_LINES = 60;
@@ -14,9 +19,9 @@ const LOG_LINES = 60;
  */
 export class VSCodeStatusItem extends Widget {
   constructor(
-    private readonly _model: VSCodeStatusModel,
+    private readonly _model: IVSCodeStatusModel,
     private readonly _commands: CommandRegistry,
-    private readonly _title: string
+    private readonly _trans: Trans
   ) {
     super();
     this.addClass('jp-vscode-StatusItem');
@@ -33,7 +38,7 @@ export class VSCodeStatusItem extends Widget {
     }
     if (this._model.state === 'misconfigured') {
       // nothing to open, restart or stop: say what to fix
-      void showLogDialog(this._model, this._commands, this._title);
+      void showLogDialog(this._model, this._commands, this._trans);
     } else {
       this._openMenu();
     }
@@ -49,17 +54,17 @@ export class VSCodeStatusItem extends Widget {
   }
 
   private _update(): void {
-    const status = this._model.status;
-    const state = this._model.state;
+    const { status, state, title } = this._model;
     this.node.dataset.state = state ?? 'unknown';
     const text = this.node.querySelector('.jp-vscode-StatusText');
     if (text) {
-      text.textContent = `${this._title}: ${describeState(state)}`;
+      text.textContent = this._trans.__(
+        '%1: %2',
+        title,
+        describeState(state, this._trans)
+      );
     }
-    this.node.title =
-      state === 'misconfigured'
-        ? `${statusSummary(this._title, status)}: ${status?.error ?? ''} (click for details)`
-        : statusSummary(this._title, status) + ' (click for actions)';
+    this.node.title = statusTooltip(title, status, this._trans);
   }
 
   private _openMenu(): void {
@@ -76,49 +81,6 @@ export class VSCodeStatusItem extends Widget {
   }
 }
 
-/** One line describing the status, e.g. "VS Code: running (pid 42, 4.99.0, up 3 min)". */
-export function statusSummary(
-  title: string,
-  status: IVSCodeStatus | null
-): string {
-  if (!status) {
-    return `${title}: status unavailable`;
-  }
-  const facts: string[] = [];
-  if (status.pid !== null && status.state === 'running') {
-    facts.push(`pid ${status.pid}`);
-  }
-  if (status.version) {
-    facts.push(`code-server ${status.version}`);
-  }
-  if (status.uptime !== null && status.state === 'running') {
-    facts.push(`up ${formatDuration(status.uptime)}`);
-  }
-  const tail = facts.length ? ` (${facts.join(', ')})` : '';
-  return `${title}: ${describeState(status.state)}${tail}`;
-}
-
-function formatDuration(seconds: number): string {
-  if (seconds < 90) {
-    return `${Math.round(seconds)} s`;
-  }
-  if (seconds < 5400) {
-    return `${Math.round(seconds / 60)} min`;
-  }
-  return `${Math.round(seconds / 3600)} h`;
-}
-
-function dialogTitle(title: string, status: IVSCodeStatus | null): string {
-  switch (status?.state) {
-    case 'failed':
-      return `${title} could not start`;
-    case 'misconfigured':
-      return `${title} is misconfigured`;
-    default:
-      return `${title} log`;
-  }
-}
-
 let dialogOpen = false;
 
 /**
@@ -126,9 +88,9 @@ let dialogOpen = false;
  * restart. At most one such dialog at a time.
  */
 export async function showLogDialog(
-  model: VSCodeStatusModel,
+  model: IVSCodeStatusModel,
   commands: CommandRegistry,
-  title: string,
+  trans: Trans,
   heading?: string
 ): Promise<void> {
   if (dialogOpen) {
@@ -136,20 +98,20 @@ export async function showLogDialog(
   }
   dialogOpen = true;
   try {
-    const status = model.status;
+    const { status, title } = model;
     let lines: string[] = [];
-    let logFile = status?.log_file ?? '';
+    let logFile = status?.log_file ?? null;
     try {
       const log = await model.logTail(LOG_LINES);
       lines = log.lines;
-      logFile = log.log_file ?? '';
+      logFile = log.log_file;
     } catch (reason) {
-      lines = [`(the log could not be read: ${String(reason)})`];
+      lines = [trans.__('(the log could not be read: %1)', String(reason))];
     }
     const body = new Widget();
     body.addClass('jp-vscode-LogDialog');
     const summary = document.createElement('p');
-    summary.textContent = statusSummary(title, status);
+    summary.textContent = statusSummary(title, status, trans);
     body.node.appendChild(summary);
     if (status?.error) {
       const error = document.createElement('p');
@@ -160,24 +122,24 @@ export async function showLogDialog(
     const misconfigured = status?.state === 'misconfigured';
     const where = document.createElement('p');
     where.textContent = logFile
-      ? `Last lines of ${logFile}:`
-      : 'Last lines of the log:';
+      ? trans.__('Last lines of %1:', logFile)
+      : trans.__('Last lines of the log:');
     const pre = document.createElement('pre');
     pre.className = 'jp-vscode-LogTail';
-    pre.textContent = lines.length ? lines.join('\n') : '(empty)';
+    pre.textContent = lines.length ? lines.join('\n') : trans.__('(empty)');
     if (!misconfigured) {
       // a misconfigured server never started code-server: no log to show
       body.node.appendChild(where);
       body.node.appendChild(pre);
     }
-    const close = Dialog.cancelButton({ label: 'Close' });
+    const close = Dialog.cancelButton({ label: trans.__('Close') });
     const result = await showDialog({
-      title: heading ?? dialogTitle(title, status),
+      title: heading ?? dialogTitle(title, status, trans),
       body,
       // restarting cannot help until the option is fixed and Jupyter restarted
       buttons: misconfigured
         ? [close]
-        : [close, Dialog.okButton({ label: 'Restart' })]
+        : [close, Dialog.okButton({ label: trans.__('Restart') })]
     });
     if (result.button.accept) {
       void commands.execute(CommandIDs.restart).catch(reason => {
