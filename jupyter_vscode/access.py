@@ -2,7 +2,7 @@
 
 VS Code is a shell on this machine, so its routes require what a terminal requires: a logged-in
 user (tornado's ``@web.authenticated``: a page load is redirected to the login page, any other
-method gets 403) who is authorized for ``execute`` on :data:`AUTH_RESOURCE`. A websocket
+method gets 403) who is authorized for ``execute`` on :data:`~.routes.AUTH_RESOURCE`. A websocket
 upgrade without a user gets a plain 403 instead of the login redirect it can't follow.
 """
 
@@ -18,8 +18,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import ensure_async
 from tornado import httputil, web
 
-#: The resource the authorizer is asked about (with action ``execute``).
-AUTH_RESOURCE = "vscode"
+from .routes import AUTH_RESOURCE
 
 #: jupyter-server ≥ 2.13 (``ServerApp.allow_unauthenticated_access = False``) authenticates in
 #: ``JupyterHandler.prepare`` and takes this keyword, as its own websocket handlers pass it, to

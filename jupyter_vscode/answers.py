@@ -11,7 +11,7 @@ from jupyter_server.utils import url_path_join
 from tornado import httputil, web
 
 from . import pages
-from .paths import API_PATH
+from .routes import API_PATH
 from .supervisor import NotInstalled, State
 
 

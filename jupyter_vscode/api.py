@@ -16,10 +16,9 @@ from tornado import web
 from .config import VSCode
 from .misconfigured import Misconfigured, MisconfiguredSupervisor
 from .open_url import OpenURLHandler
-from .paths import API_PATH, URL_PATH
+from .routes import API_PATH, AUTH_RESOURCE, URL_PATH
 from .supervisor import NotInstalled, StartFailed, Supervisor
 
-AUTH_RESOURCE = "vscode"
 MAX_LOG_LINES = 1000
 
 

@@ -18,8 +18,8 @@ from .misconfigured import (
     explain,
     usable_launcher_options,
 )
-from .paths import URL_PATH
 from .proxy import VSCodeProxyHandler
+from .routes import ROUTE
 from .supervisor import Supervisor
 
 
@@ -68,20 +68,19 @@ class VSCodeExtension(ExtensionApp):
         self.settings["jupyter_vscode_supervisor"] = self.supervisor
 
     def initialize_handlers(self) -> None:
-        route = URL_PATH.rstrip("/")
         handlers: list[tuple[str, Any, dict[str, Any]]]
         if self.supervisor is not None and self.vscode is not None:
-            handlers = [(route + "/(.*)", VSCodeProxyHandler, {"supervisor": self.supervisor})]
+            handlers = [(ROUTE + "/(.*)", VSCodeProxyHandler, {"supervisor": self.supervisor})]
             handlers += api_handlers(self.supervisor, self.vscode)
         elif self.misconfigured is not None:
             assert self.serverapp is not None
             message = self.misconfigured.error
-            handlers = [(route + "/(.*)", MisconfiguredHandler, {"message": message})]
+            handlers = [(ROUTE + "/(.*)", MisconfiguredHandler, {"message": message})]
             launcher = usable_launcher_options(self.serverapp)
             handlers += api_handlers(self.misconfigured, launcher)
         else:
             return
-        handlers.append((route, AddSlashHandler, {}))
+        handlers.append((ROUTE, AddSlashHandler, {}))
         self.handlers.extend(handlers)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:

@@ -7,8 +7,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .lifecycle_log import LastRun, last_run
 from .paths import default_install_prefix, installed_executable
+from .sagemaker.log import LastRun, last_run
 
 INSTALL_HINT = "jupyter vscode install"
 

@@ -28,7 +28,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from .paths import URL_PATH
+from .routes import AUTH_RESOURCE, URL_PATH
 
 #: host, host:port, [v6]:port; what a browser's ``location.host`` can be.
 _AUTHORITY_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(:\d{1,5})?$")
@@ -82,7 +82,7 @@ def _query_path(path: str) -> str:
 
 
 class OpenURLHandler(APIHandler):
-    auth_resource = "vscode"  # the resource of every api/vscode handler (see api.py)
+    auth_resource = AUTH_RESOURCE
 
     @web.authenticated
     @authorized

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from html import escape
 
-from .lifecycle_log import DONE, FAILED, NO_RESULT, RUNNING
 from .locate import Lookup
+from .sagemaker.log import DONE, FAILED, NO_RESULT, RUNNING
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#1e1e1e;

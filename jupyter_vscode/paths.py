@@ -1,14 +1,10 @@
-"""Well-known locations shared by the extension, the installer and the CLI."""
+"""Well-known filesystem locations shared by the extension, the installer and the CLI (the URL
+paths are in routes.py)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-#: URL path (under Jupyter's base_url) where VS Code is served.
-URL_PATH = "vscode/"
-#: URL path (under Jupyter's base_url) of the REST API.
-API_PATH = "api/vscode"
 
 PREFIX_ENV = "JUPYTER_VSCODE_PREFIX"
 

@@ -3,7 +3,7 @@ Supervisor runs.
 
 It owns who gets in (access.py), what of a request reaches code-server (upstream.py), and the
 dispatch: a websocket upgrade is handed to code-server and relayed as bytes (wsrelay.py), any
-other request goes over pooled keep-alive connections with streamed bodies (backend.py). It
+other request goes over pooled keep-alive connections with streamed bodies (http_pool.py). It
 also decides what a browser sees while code-server doesn't run (pages.py) and which traffic
 counts as use (activity.py).
 """
@@ -21,12 +21,11 @@ from jupyter_server.utils import url_path_join
 from tornado import httputil, web
 from tornado.iostream import StreamClosedError
 
-from . import answers, credentials, framing, trust, upstream, wsrelay
-from . import backend as http_backend
+from . import answers, credentials, framing, http_pool, trust, upstream, wsrelay
 from .access import is_websocket_upgrade, prepare_options, vscode_access
 from .activity import HEADER_SIZE, SCAN_BYTES, classify, describe
 from .answers import send_answer, wants_page
-from .paths import URL_PATH
+from .routes import ROUTE
 from .supervisor import NotInstalled, StartFailed, Supervisor
 
 #: How long a page load waits for a starting code-server before showing the "starting" page.
@@ -126,7 +125,7 @@ class VSCodeProxyHandler(JupyterHandler):
         return upstream.request_headers(self.request.headers, own)
 
     def _context(self) -> str:
-        return url_path_join(self.base_url, URL_PATH.rstrip("/"))
+        return url_path_join(self.base_url, ROUTE)
 
     # -- activity: only real use of VS Code counts (see activity.py) -------------------------
 
@@ -266,7 +265,7 @@ class VSCodeProxyHandler(JupyterHandler):
             return
         await wsrelay.relay(browser, backend, scanner.feed)
 
-    # -- plain HTTP: pooled connections, streamed bodies (backend.py) -------------------------
+    # -- plain HTTP: pooled connections, streamed bodies (http_pool.py) -------------------------
 
     async def _http(self, path: str) -> None:
         sup = self.supervisor
@@ -346,7 +345,7 @@ class VSCodeProxyHandler(JupyterHandler):
             self.clear_header(name)
         self.set_status(status, reason)
         upstream_csp = []
-        for name, value in http_backend.response_headers(headers):
+        for name, value in http_pool.strip_hop_by_hop_response(headers):
             if name.lower() == "location" and 300 <= status < 400:
                 value = upstream.rewrite_location(value, self._context())
             if name.lower() == framing.CSP.lower():
@@ -367,7 +366,7 @@ class VSCodeProxyHandler(JupyterHandler):
         socket_path, port = self._address()
         host = "localhost" if socket_path else "127.0.0.1"
         url = f"http://{host}:{port or 80}{self._target(path)}"
-        headers = http_backend.request_headers(self._request_headers())
+        headers = http_pool.strip_hop_by_hop_request(self._request_headers())
         context = self._context()
         for name in ("X-Forwarded-Context", "X-ProxyContextPath", "X-Forwarded-Prefix"):
             headers[name] = context
@@ -392,14 +391,14 @@ class VSCodeProxyHandler(JupyterHandler):
             session = sup.http.session(socket_path, port, sup.pid)
             left = None if deadline is None else max(deadline - loop.time(), 0.0)
             try:
-                resp = await http_backend.send(session, method, url, headers, body, left)
+                resp = await http_pool.send(session, method, url, headers, body, left)
                 break
-            except http_backend.NoAnswer:
+            except http_pool.NoAnswer:
                 answers.send_not_answering(self, sup, method, path, limit)
                 return
-            except http_backend.ConnectionLost as e:
+            except http_pool.ConnectionLost as e:
                 gone = not sup.is_running() or sup.pid != pid
-                if gone and method in http_backend.IDEMPOTENT and attempt == 1:
+                if gone and method in http_pool.IDEMPOTENT and attempt == 1:
                     # killed under this request (a health-check restart, a crash, a stop): go
                     # to the code-server that replaces it, like a first request would
                     if not await self._ready(as_page=self._wants_page()):
@@ -414,9 +413,9 @@ class VSCodeProxyHandler(JupyterHandler):
                     )
                     return
                 # A pooled connection closed under us: idempotent requests go again, once.
-                if attempt == 2 or method not in http_backend.IDEMPOTENT:
+                if attempt == 2 or method not in http_pool.IDEMPOTENT:
                     raise web.HTTPError(502, f"code-server did not answer: {e}") from None
-            except http_backend.Failed as e:
+            except http_pool.Failed as e:
                 raise web.HTTPError(502, f"code-server did not answer: {e}") from None
         async with resp:
             self._take_headers(resp.status, resp.reason, resp.headers)

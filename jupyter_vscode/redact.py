@@ -5,7 +5,7 @@ A presigned S3 URL carries its credentials in the query string (``X-Amz-Signatur
 The rule, for every ``scheme://...`` in a text: the user info becomes ``<redacted>@`` and
 everything from the ``?`` to the end of the URL (a space, a quote or ``<``/``>``) becomes
 ``?<redacted>``; scheme, host and path stay, so the message still says what was fetched.
-lifecycle.sh's ``jv_redact`` applies the same rule with sed; tests check both agree.
+sagemaker/lifecycle.sh's ``jv_redact`` applies the same rule with sed; tests check both agree.
 """
 
 from __future__ import annotations

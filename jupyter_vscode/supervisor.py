@@ -22,7 +22,6 @@ from collections import deque
 from collections.abc import Callable
 
 from .activity import STARTUP_LIMIT, STARTUP_QUIET
-from .backend import Backend
 from .codeserver import (
     GROUP_FILE,
     WARM_UP_PATH,
@@ -33,6 +32,7 @@ from .codeserver import (
     remove_stale_run_dirs,
 )
 from .config import VSCode
+from .http_pool import HTTPPool as Backend
 from .locate import Lookup, find_code_server
 from .proclog import ProcessLog
 from .proctree import group_alive, kill_tree, set_parent_death_signal

@@ -131,3 +131,50 @@ def test_the_install_command_brings_what_it_starts():
     ]
     assert any(dep.startswith("jupyterlab") for dep in extras[m.group(1)])
     assert tests.strip() == "bash .ci/run"
+
+
+PACKAGE = README.parent / "jupyter_vscode"
+
+
+def module_table() -> list[str]:
+    """The first cell of each row of the README's module tables (``| module | concern |``)."""
+    names, in_table = [], False
+    for line in README.read_text().splitlines():
+        if line.startswith("| module | concern |"):
+            in_table = True
+        elif not line.startswith("|"):
+            in_table = False
+        elif in_table and not line.startswith("|---"):
+            cell = line.split("|")[1].strip()
+            m = re.fullmatch(r"`([^`]+)`", cell)
+            assert m, f"one module per row, in backticks: {line}"
+            names.append(m.group(1))
+    return names
+
+
+def package_modules() -> set[str]:
+    """Every source file of the package as the table names it: paths under jupyter_vscode/, a
+    subpackage by its folder (``installer/`` is its ``__init__.py``); the built labextension
+    and caches are not source."""
+    found = set()
+    for path in PACKAGE.rglob("*"):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] == "labextension" or "__pycache__" in rel.parts or not path.is_file():
+            continue
+        if path.suffix not in (".py", ".sh", ".js"):
+            continue
+        if path.name == "__init__.py" and len(rel.parts) > 1:
+            found.add(rel.parent.as_posix() + "/")
+        else:
+            found.add(rel.as_posix())
+    return found
+
+
+def test_readme_module_table_names_every_module_once():
+    """A newcomer finds the one file for each concern: every module has its row, every row
+    names a module that exists, none twice."""
+    rows = module_table()
+    assert len(rows) == len(set(rows)), sorted(n for n in rows if rows.count(n) > 1)
+    modules = package_modules()
+    assert modules - set(rows) == set(), "modules missing from the README's module table"
+    assert set(rows) - modules == set(), "rows of the README's module table with no module"

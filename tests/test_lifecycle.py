@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_vscode.cli import main
-from jupyter_vscode.lifecycle import (
+from jupyter_vscode.sagemaker.script import (
     MAX_CONTENT_CHARS,
     LifecycleError,
     LifecycleOptions,

@@ -22,14 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_vscode.lifecycle import (
-    EXTENSION_FORMS,
-    MAX_CONTENT_CHARS,
-    LifecycleOptions,
-    encode,
-    render_script,
-)
-from jupyter_vscode.lifecycle_log import (
+from jupyter_vscode.locate import Lookup
+from jupyter_vscode.pages import missing_page
+from jupyter_vscode.sagemaker.log import (
     DONE,
     FAILED,
     NO_RESULT,
@@ -39,8 +34,13 @@ from jupyter_vscode.lifecycle_log import (
     parse,
     rerun_file,
 )
-from jupyter_vscode.locate import Lookup
-from jupyter_vscode.pages import missing_page
+from jupyter_vscode.sagemaker.script import (
+    EXTENSION_FORMS,
+    MAX_CONTENT_CHARS,
+    LifecycleOptions,
+    encode,
+    render_script,
+)
 
 from .conftest import free_port
 from .support.vsix import make_vsix

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from jupyter_vscode.lifecycle import LifecycleOptions, render_script
 from jupyter_vscode.redact import redact_urls
+from jupyter_vscode.sagemaker.script import LifecycleOptions, render_script
 
 SIG = "X-Amz-Signature=0123abcd&X-Amz-Security-Token=IQoJb3JpZ2luX2Vj%2F%2Bz"
 CASES = [

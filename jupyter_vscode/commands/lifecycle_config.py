@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..lifecycle import (
+from ..sagemaker.script import (
     APP_TYPES,
     DEFAULT_NAME,
     DEFAULT_WAIT,
@@ -126,7 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..lifecycle import (
+    from ..sagemaker.script import (
         LifecycleError,
         LifecycleOptions,
         aws_cli_command,

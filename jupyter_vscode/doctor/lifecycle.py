@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..lifecycle_log import DONE, FAILED, LastRun, last_run
 from ..locate import Lookup
+from ..sagemaker.log import DONE, FAILED, LastRun, last_run
 from .report import FAIL, OK, WARN, Check
 
 NAME = "lifecycle script"

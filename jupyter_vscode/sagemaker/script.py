@@ -14,8 +14,8 @@ import shlex
 from dataclasses import dataclass, field
 from importlib.resources import files
 
-from ._version import __version__
-from .redact import redact_urls
+from .._version import __version__
+from ..redact import redact_urls
 
 STUDIO = "studio"
 NOTEBOOK_INSTANCE = "notebook-instance"
@@ -36,7 +36,7 @@ NI_USER_DATA_DIR = f"{NI_PERSISTENT}/.jupyter-vscode-user-data"
 NI_SUDO = "sudo -u ec2-user -i"
 
 #: Where the script logs (the script's JV_LOG): Studio's (``~`` is the user's home when it
-#: runs) and notebook instances'. The rerun file is next to the log (lifecycle_log.py).
+#: runs) and notebook instances'. The rerun file is next to the log (log.py).
 LOG_PATHS = ("~/.jupyter-vscode-lifecycle.log", f"{NI_PERSISTENT}/.jupyter-vscode-lifecycle.log")
 #: Seconds the script's foreground follows the background run by default, and at most:
 #: SageMaker stops a lifecycle script after 5 minutes (300 s); the margin covers the rest.
@@ -258,7 +258,8 @@ def _compress_code(script: str) -> str:
     packed = base64.b64encode(gzip.compress(script[at:].encode("utf-8"), mtime=0)).decode()
     return (
         script[:at]
-        + "# the code, compressed to fit SageMaker's limit (jupyter_vscode/lifecycle.sh)\n"
+        + "# the code, compressed to fit SageMaker's limit "
+        + "(jupyter_vscode/sagemaker/lifecycle.sh)\n"
         + f'eval "$(echo {packed} | base64 -d | gunzip)"\n'
     )
 

@@ -1,4 +1,5 @@
-"""HTTP from the proxy route to code-server: pooled keep-alive connections, streamed bodies.
+"""The HTTP connection pool from the ``vscode/`` route to code-server: keep-alive connections,
+streamed bodies, hop-by-hop headers dropped.
 
 jupyter-server-proxy makes a new tornado HTTP client for every request (``force_instance``:
 a new connection, and tornado's simple client never keeps one alive) and buffers each response
@@ -58,7 +59,7 @@ RESPONSE_DROP = frozenset(
 IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
 
 
-class Backend:
+class HTTPPool:
     """One pooled aiohttp session per code-server address (and process)."""
 
     def __init__(self) -> None:
@@ -148,8 +149,11 @@ async def send(
         raise Failed(str(e)) from None
 
 
-def request_headers(headers: Any) -> CIMultiDict[str]:
-    """The browser's headers minus hop-by-hop ones (a multidict: repeated headers stay)."""
+def strip_hop_by_hop_request(headers: Any) -> CIMultiDict[str]:
+    """The browser's headers minus hop-by-hop ones (a multidict: repeated headers stay).
+
+    What of them may reach code-server at all: upstream.py's :func:`~.upstream.request_headers`.
+    """
     out: CIMultiDict[str] = CIMultiDict()
     connection_tokens = {
         t.strip().lower() for v in headers.get_list("Connection") for t in v.split(",")
@@ -162,7 +166,8 @@ def request_headers(headers: Any) -> CIMultiDict[str]:
     return out
 
 
-def response_headers(headers: Any) -> list[tuple[str, str]]:
+def strip_hop_by_hop_response(headers: Any) -> list[tuple[str, str]]:
+    """code-server's answer headers minus hop-by-hop ones."""
     connection_tokens = {
         t.strip().lower() for v in headers.getall("Connection", []) for t in v.split(",")
     }

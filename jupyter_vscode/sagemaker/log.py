@@ -1,6 +1,6 @@
 """The SageMaker lifecycle script's log, read back: how its last run ended and how to rerun it.
 
-The script (lifecycle.sh) logs to one of :data:`~jupyter_vscode.lifecycle.LOG_PATHS` lines of
+The script (lifecycle.sh) logs to one of :data:`~jupyter_vscode.sagemaker.script.LOG_PATHS` lines of
 the form ``<ISO-8601 UTC> jupyter-vscode lifecycle: <message>``. A run goes from its
 ``started ...`` line to its result line, ``done`` or ``FAILED ...``; a failed one logs
 ``to retry: <command>`` before it. The command runs the rerun file next to the log (a private
@@ -21,7 +21,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .lifecycle import LOG_PATHS
+from .script import LOG_PATHS
 
 DONE = "done"
 FAILED = "failed"
