@@ -18,6 +18,8 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
+from .codeserver import Endpoint
+
 #: Closed before code-server's own keep-alive timeout (Node: 5 s) so that a pooled connection
 #: is never reused just as the server closes it.
 KEEPALIVE_SECONDS = 4.0
@@ -59,18 +61,19 @@ IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
 
 
 class Backend:
-    """One pooled aiohttp session per code-server address (and process)."""
+    """The proxy route's pooled aiohttp session to the running code-server: one per Endpoint
+    (address and generation), so a code-server started again never gets the connections of
+    the one before; the old pool is closed when the new one is made."""
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
-        self._key: tuple[Any, ...] | None = None
+        self._key: Endpoint | None = None
         #: New connections opened so far (tests check that keep-alive reuses them).
         self.connections_opened = 0
 
-    def session(
-        self, socket_path: str | None, port: int, generation: Any = None
-    ) -> aiohttp.ClientSession:
-        key = (socket_path, port, generation)
+    def session(self, endpoint: Endpoint) -> aiohttp.ClientSession:
+        key = endpoint
+        socket_path = endpoint.socket_path
         if self._session is not None and not self._session.closed and key == self._key:
             return self._session
         old, self._session = self._session, None
