@@ -17,7 +17,8 @@ terminal input, running commands; what VS Code does by itself doesn't. Three par
   So the start-up of a just-opened window does not move last_activity; it ends after
   STARTUP_QUIET seconds without traffic that would count, at most STARTUP_LIMIT seconds after
   the opening (so use right after opening is credited to the opening, at most that late), and
-  c.VSCode.idle_timeout counts from its end.
+  c.VSCode.idle_timeout counts from its end. That part is told by timing, not bytes: idle.py,
+  which also applies this module's rule to the proxy's traffic and stops an idle code-server.
 * VS Code's websocket messages start with a 13-byte protocol header: type (1 byte), id, ack,
   data length (4 bytes each). Only client-to-server *Regular* messages (type 1) can carry user
   actions; among them we drop what is known to be background work (recognised by the RPC
@@ -36,13 +37,6 @@ channel and method; never arguments, which may be typed text), so that what kept
 from __future__ import annotations
 
 import re
-
-#: A just-opened workbench starts up until this many seconds pass without traffic that would
-#: count as use (measured: gaps of up to 4.2 s within a start-up on a busy 2-core machine) ...
-STARTUP_QUIET = 10.0
-#: ... and at most this many seconds after it was opened (measured: ~20-30 s from the first
-#: connection to the last start-up request on that machine).
-STARTUP_LIMIT = 60.0
 
 HEADER_SIZE = 13
 REGULAR = 1

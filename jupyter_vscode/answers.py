@@ -12,7 +12,8 @@ from tornado import httputil, web
 
 from . import pages
 from .routes import API_PATH
-from .supervisor import NotInstalled, State
+from .states import State
+from .supervisor import NotInstalled
 
 
 def wants_page(request: httputil.HTTPServerRequest) -> bool:

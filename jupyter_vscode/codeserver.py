@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .config import VSCode
 from .credentials import without_credentials
-from .proctree import kill_orphaned_group
+from .proctree import kill_orphaned_group, set_parent_death_signal
 from .workspace_view import keep_install_out_of_view
 
 RUN_DIR_PREFIX = "jupyter-vscode-"
@@ -68,6 +68,22 @@ class LaunchSpec:
     @property
     def address(self) -> str:
         return self.socket_path if self.socket_path else f"127.0.0.1:{self.port}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one running code-server answers, and which start of it that is: the proxy route
+    asks the Supervisor for this, and pools its connections per ``generation`` (a restart on
+    the same socket path or port is a new generation, and never gets the old connections)."""
+
+    socket_path: str | None
+    port: int
+    generation: int
+
+    @property
+    def url_base(self) -> str:
+        """``http://host:port`` for requests to it (the host is a placeholder on a socket)."""
+        return "http://localhost:80" if self.socket_path else f"http://127.0.0.1:{self.port}"
 
 
 def run_dir_base() -> str:
@@ -238,3 +254,22 @@ async def http_probe(spec: LaunchSpec, timeout: float = 1.0, path: str = "/healt
         return await asyncio.wait_for(_probe(), timeout)
     except (OSError, asyncio.TimeoutError, ValueError):
         return None
+
+
+async def spawn(spec: LaunchSpec) -> asyncio.subprocess.Process:
+    """Run code-server as ``spec`` says, in its own session (so its whole process group can be
+    stopped) that dies with us, output piped; note its group in the run dir. Raises OSError."""
+    proc = await asyncio.create_subprocess_exec(
+        *spec.argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=spec.cwd,
+        env=spec.env,
+        start_new_session=True,
+        preexec_fn=set_parent_death_signal,
+    )
+    with contextlib.suppress(OSError):
+        with open(os.path.join(spec.run_dir, GROUP_FILE), "w") as f:
+            f.write(str(proc.pid))
+    return proc

@@ -12,6 +12,7 @@ from ._version import __version__
 from .access import AddSlashHandler
 from .api import api_handlers
 from .config import InvalidOption, VSCode, load_options
+from .http_pool import HTTPPool
 from .misconfigured import (
     MisconfiguredHandler,
     MisconfiguredSupervisor,
@@ -47,6 +48,8 @@ class VSCodeExtension(ExtensionApp):
     vscode: VSCode | None = None
     #: set instead of supervisor when an option is invalid (see misconfigured.py)
     misconfigured: MisconfiguredSupervisor | None = None
+    #: the proxy route's HTTP connections to code-server (http_pool.py)
+    pool: HTTPPool | None = None
 
     def initialize_settings(self) -> None:
         assert self.serverapp is not None
@@ -66,11 +69,14 @@ class VSCodeExtension(ExtensionApp):
         self.supervisor = Supervisor(self.vscode, self.serverapp.root_dir, log)
         atexit.register(self.supervisor.kill_now)
         self.settings["jupyter_vscode_supervisor"] = self.supervisor
+        self.pool = HTTPPool()
+        self.settings["jupyter_vscode_http"] = self.pool
 
     def initialize_handlers(self) -> None:
         handlers: list[tuple[str, Any, dict[str, Any]]]
         if self.supervisor is not None and self.vscode is not None:
-            handlers = [(ROUTE + "/(.*)", VSCodeProxyHandler, {"supervisor": self.supervisor})]
+            proxy = {"supervisor": self.supervisor, "pool": self.pool}
+            handlers = [(ROUTE + "/(.*)", VSCodeProxyHandler, proxy)]
             handlers += api_handlers(self.supervisor, self.vscode)
         elif self.misconfigured is not None:
             assert self.serverapp is not None
@@ -94,3 +100,5 @@ class VSCodeExtension(ExtensionApp):
         if self.supervisor is not None:
             await self.supervisor.stop()
             self.supervisor.output.close()
+        if self.pool is not None:
+            await self.pool.close()

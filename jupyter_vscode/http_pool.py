@@ -19,6 +19,8 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
+from .codeserver import Endpoint
+
 #: Closed before code-server's own keep-alive timeout (Node: 5 s) so that a pooled connection
 #: is never reused just as the server closes it.
 KEEPALIVE_SECONDS = 4.0
@@ -60,18 +62,19 @@ IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
 
 
 class HTTPPool:
-    """One pooled aiohttp session per code-server address (and process)."""
+    """The proxy route's pooled aiohttp session to the running code-server: one per Endpoint
+    (address and generation), so a code-server started again never gets the connections of
+    the one before; the old pool is closed when the new one is made."""
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
-        self._key: tuple[Any, ...] | None = None
+        self._key: Endpoint | None = None
         #: New connections opened so far (tests check that keep-alive reuses them).
         self.connections_opened = 0
 
-    def session(
-        self, socket_path: str | None, port: int, generation: Any = None
-    ) -> aiohttp.ClientSession:
-        key = (socket_path, port, generation)
+    def session(self, endpoint: Endpoint) -> aiohttp.ClientSession:
+        key = endpoint
+        socket_path = endpoint.socket_path
         if self._session is not None and not self._session.closed and key == self._key:
             return self._session
         old, self._session = self._session, None
@@ -150,10 +153,7 @@ async def send(
 
 
 def strip_hop_by_hop_request(headers: Any) -> CIMultiDict[str]:
-    """The browser's headers minus hop-by-hop ones (a multidict: repeated headers stay).
-
-    What of them may reach code-server at all: upstream.py's :func:`~.upstream.request_headers`.
-    """
+    """The browser's headers minus hop-by-hop ones (a multidict: repeated headers stay)."""
     out: CIMultiDict[str] = CIMultiDict()
     connection_tokens = {
         t.strip().lower() for v in headers.get_list("Connection") for t in v.split(",")
@@ -167,7 +167,6 @@ def strip_hop_by_hop_request(headers: Any) -> CIMultiDict[str]:
 
 
 def strip_hop_by_hop_response(headers: Any) -> list[tuple[str, str]]:
-    """code-server's answer headers minus hop-by-hop ones."""
     connection_tokens = {
         t.strip().lower() for v in headers.getall("Connection", []) for t in v.split(",")
     }

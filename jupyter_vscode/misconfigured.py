@@ -19,7 +19,7 @@ from . import pages
 from .access import prepare_options, vscode_access
 from .answers import send_answer, wants_page
 from .config import InvalidOption, VSCode
-from .supervisor import State
+from .states import State
 
 #: the options the launcher tile needs, kept usable while another option is invalid
 LAUNCHER_OPTIONS = ("launcher_enabled", "launcher_title", "launcher_category")

@@ -1,14 +1,18 @@
-"""code-server's output: a rotating log file per Jupyter server, plus an in-memory tail."""
+"""code-server's output: a rotating log file per Jupyter server, plus an in-memory tail, and
+the reader that fills it from one process's stdout."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import logging.handlers
 import os
+import re
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 
 MAX_BYTES = 2 * 1024 * 1024
 BACKUPS = 3
@@ -91,3 +95,58 @@ class ProcessLog:
     def close(self) -> None:
         if self._handler is not None:
             self._handler.close()
+
+
+_VERSION_RE = re.compile(r"\bcode-server (\d+\.\d+\.\d+\S*)")
+
+
+class OutputReader:
+    """Reads one code-server process's output (stdout and stderr) into ``output`` as it
+    comes; keeps its last lines (for error messages) and reports the version it prints."""
+
+    def __init__(
+        self,
+        proc: asyncio.subprocess.Process,
+        output: ProcessLog,
+        on_version: Callable[[str], None],
+    ):
+        self._proc = proc
+        self._output = output
+        self._on_version = on_version
+        self._version_seen = False
+        self.recent: deque[str] = deque(maxlen=50)
+        self.task: asyncio.Task[None] = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        stdout = self._proc.stdout
+        assert stdout is not None
+        while True:
+            try:
+                raw = await stdout.readline()
+            except (ValueError, asyncio.LimitOverrunError):
+                raw = await stdout.read(65536)
+            if not raw:
+                return
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.recent.append(line)
+            self._output.write(line)
+            if not self._version_seen:
+                m = _VERSION_RE.search(line)
+                if m:
+                    self._version_seen = True
+                    self._on_version(m.group(1))
+
+    def hint(self) -> str:
+        """Its last few non-empty lines, for an error message (``": a | b | c"``)."""
+        lines = [line for line in self.recent if line.strip()]
+        return (": " + " | ".join(lines[-3:])) if lines else ""
+
+    async def drain(self, timeout: float = 1.0) -> None:
+        """Wait (up to ``timeout``) for the rest of the output of a process that exited."""
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(self.task), timeout)
+
+    async def finish(self, timeout: float = 1.0) -> None:
+        """Read to the end (up to ``timeout``; then stop reading) of a process that stopped."""
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(self.task, timeout)

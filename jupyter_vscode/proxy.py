@@ -5,15 +5,14 @@ It owns who gets in (access.py), what of a request reaches code-server (upstream
 dispatch: a websocket upgrade is handed to code-server and relayed as bytes (wsrelay.py), any
 other request goes over pooled keep-alive connections with streamed bodies (http_pool.py). It
 also decides what a browser sees while code-server doesn't run (pages.py) and which traffic
-counts as use (activity.py).
+counts as use (idle.py). It asks the Supervisor where code-server answers (an Endpoint: address
+and generation) and keeps its own connection pool, one per generation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from jupyter_server.base.handlers import JupyterHandler
@@ -21,10 +20,11 @@ from jupyter_server.utils import url_path_join
 from tornado import httputil, web
 from tornado.iostream import StreamClosedError
 
-from . import answers, credentials, framing, http_pool, trust, upstream, wsrelay
+from . import answers, credentials, framing, http_pool, idle, trust, upstream, wsrelay
 from .access import is_websocket_upgrade, prepare_options, vscode_access
-from .activity import HEADER_SIZE, SCAN_BYTES, classify, describe
+from .activity import HEADER_SIZE, SCAN_BYTES
 from .answers import send_answer, wants_page
+from .codeserver import Endpoint
 from .routes import ROUTE
 from .supervisor import NotInstalled, StartFailed, Supervisor
 
@@ -39,11 +39,16 @@ _TORNADO_DEFAULT_HEADERS = ("Server", "Content-Type", "Date")
 
 class VSCodeProxyHandler(JupyterHandler):
     supervisor: Supervisor
+    #: Pooled keep-alive HTTP connections to code-server, one pool per Endpoint generation
+    pool: http_pool.HTTPPool
     #: Whether clear() sets Jupyter's default headers (off while taking code-server's)
     _jupyter_defaults = True
 
-    def initialize(self, supervisor: Supervisor) -> None:  # type: ignore[override]
+    def initialize(  # type: ignore[override]
+        self, supervisor: Supervisor, pool: http_pool.HTTPPool
+    ) -> None:
         self.supervisor = supervisor
+        self.pool = pool
 
     # -- who gets in (access.py) -------------------------------------------------------------
 
@@ -106,14 +111,6 @@ class VSCodeProxyHandler(JupyterHandler):
 
     # -- where code-server is ----------------------------------------------------------------
 
-    def _address(self) -> tuple[str | None, int]:
-        """(unix socket path, None) or (None, TCP port on 127.0.0.1)."""
-        config = self.supervisor.config
-        if config.transport == "port":
-            return None, int(config.port)
-        # the socket exists once code-server runs, which every caller has made sure of
-        return self.supervisor.socket_path or "/nonexistent", 0
-
     def _target(self, path: str) -> str:
         return upstream.target(path, self.request.query)
 
@@ -127,38 +124,10 @@ class VSCodeProxyHandler(JupyterHandler):
     def _context(self) -> str:
         return url_path_join(self.base_url, ROUTE)
 
-    # -- activity: only real use of VS Code counts (see activity.py) -------------------------
+    # -- activity: only real use of VS Code counts (see idle.py) -----------------------------
 
     def _is_reconnection(self) -> bool:
         return self.get_query_argument("reconnection", "") == "true"
-
-    def _note_use(self) -> str:
-        """Traffic that counts as use, unless it is a just-opened workbench starting up: then
-        it is part of that opening (activity.py). Returns the decision, for the debug log."""
-        if self.supervisor.absorb_startup_traffic():
-            return "not use (workbench start-up, part of opening it)"
-        self.settings["api_last_activity"] = datetime.now(timezone.utc)
-        self.supervisor.note_activity()
-        return "use"
-
-    def _note_workbench_opened(self) -> None:
-        self.settings["api_last_activity"] = datetime.now(timezone.utc)
-        self.supervisor.note_workbench_opened()
-
-    def _log_http_decision(self, path: str, decision: str, why: str) -> None:
-        log = self.supervisor.activity_log
-        if log.isEnabledFor(logging.DEBUG):
-            headers = self.request.headers
-            log.debug(
-                "[jupyter-vscode] activity: HTTP %s %s (dest=%s mode=%s%s): %s (%s)",
-                self.request.method,
-                "/" + path.lstrip("/"),
-                headers.get("Sec-Fetch-Dest", "?"),
-                headers.get("Sec-Fetch-Mode", "?"),
-                " service-worker" if "Service-Worker" in headers else "",
-                decision,
-                why,
-            )
 
     # -- answers instead of code-server's (answers.py) ---------------------------------------
 
@@ -184,10 +153,7 @@ class VSCodeProxyHandler(JupyterHandler):
 
     async def _websocket(self, path: str) -> None:
         sup = self.supervisor
-        if self._is_reconnection() and sup.stopped_for_idle and not sup.is_running():
-            # An open tab reconnecting to a code-server stopped for being idle must not
-            # start it again (its session is gone anyway): VS Code offers a reload, and
-            # that page load starts it.
+        if idle.refuses_reconnection(sup.idle, self._is_reconnection(), sup.is_running()):
             self._send(503, None, "VS Code was stopped after being idle; reload to start it")
             return
         if not await self._ready(as_page=False):
@@ -200,9 +166,11 @@ class VSCodeProxyHandler(JupyterHandler):
         if origin is not None and not self.check_origin(origin):  # Jupyter's allow_origin
             raise web.HTTPError(403, "cross-origin websocket refused")
         sup = self.supervisor
-        socket_path, port = self._address()
+        endpoint = sup.endpoint()
         try:
-            backend = await wsrelay.open_backend(socket_path, port)
+            if endpoint is None:
+                raise OSError("code-server is not running")
+            backend = await wsrelay.open_backend(endpoint.socket_path, endpoint.port)
         except OSError as e:
             # code-server went away between our check and the connection (a crash, a stop):
             # VS Code reconnects, which starts it again.
@@ -230,33 +198,14 @@ class VSCodeProxyHandler(JupyterHandler):
             backend.close()
             self._send(502, None, f"code-server did not answer the websocket handshake: {e!r}")
             return
-        log = sup.activity_log
-        ws = next(_WEBSOCKET_IDS)
-        reconnection = self._is_reconnection()
-        if not reconnection:  # a window opened, not the tab's automatic reconnect
-            self._note_workbench_opened()
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                "[jupyter-vscode] activity: websocket #%d opened (%s): %s",
-                ws,
-                "reconnection" if reconnection else "new connection",
-                "not use" if reconnection else "use (a window opened; start-up follows)",
-            )
         browser = self.detach()
-        user_data_dir = sup.user_data_dir_bytes
-
-        def on_message(prefix: bytes) -> None:
-            use, why = classify(prefix, user_data_dir)
-            decision = self._note_use() if use else "not use"
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug(
-                    "[jupyter-vscode] activity: websocket #%d %s: %s (%s)",
-                    ws,
-                    describe(prefix),
-                    decision,
-                    why,
-                )
-
+        on_message = idle.websocket_opened(
+            sup.idle,
+            self.settings,
+            next(_WEBSOCKET_IDS),
+            self._is_reconnection(),
+            sup.user_data_dir_bytes,
+        )
         scanner = wsrelay.FrameScanner(on_message, HEADER_SIZE + SCAN_BYTES)
         try:
             await browser.write(wsrelay.switching_protocols(start, answer))
@@ -269,15 +218,8 @@ class VSCodeProxyHandler(JupyterHandler):
 
     async def _http(self, path: str) -> None:
         sup = self.supervisor
-        if self.request.headers.get("Service-Worker") == "script":
-            # the browser fetching the service worker's script: at registration, and again
-            # by itself to check it for updates (seen 6-12 s after a load), never the user
-            self._log_http_decision(path, "not use", "the browser checking its service worker")
-        elif sup.is_running() or self._wants_page():
-            # not the requests of a tab whose code-server is gone (they retry on their own)
-            self._log_http_decision(path, self._note_use(), "request")
-        else:
-            self._log_http_decision(path, "not use", "code-server not running: the tab retrying")
+        running = sup.is_running()
+        idle.http_request(sup.idle, self.settings, self.request, path, running, self._wants_page())
         if not sup.is_running() and not await self._ready(as_page=False):
             return
         await self._proxy_http(path if path.startswith("/") else "/" + path)
@@ -363,9 +305,7 @@ class VSCodeProxyHandler(JupyterHandler):
     async def _proxy_http(self, path: str) -> None:
         """Send this request to code-server on a pooled connection; stream the answer back."""
         sup = self.supervisor
-        socket_path, port = self._address()
-        host = "localhost" if socket_path else "127.0.0.1"
-        url = f"http://{host}:{port or 80}{self._target(path)}"
+        target = self._target(path)
         headers = http_pool.strip_hop_by_hop_request(self._request_headers())
         context = self._context()
         for name in ("X-Forwarded-Context", "X-ProxyContextPath", "X-Forwarded-Prefix"):
@@ -381,23 +321,28 @@ class VSCodeProxyHandler(JupyterHandler):
                 headers.popall(name, None)
         if own_page:
             headers.popall("Accept-Encoding", None)
-        pid = sup.pid
         limit = sup.config.response_timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit if limit > 0 else None
+        first: Endpoint | None = None
         for attempt in (1, 2):
-            # per attempt: a restart between them means a new socket and a new pool
-            socket_path, port = self._address()
-            session = sup.http.session(socket_path, port, sup.pid)
+            # per attempt: a restart between them means a new endpoint and a new pool
+            endpoint = sup.endpoint()
+            first = first or endpoint
             left = None if deadline is None else max(deadline - loop.time(), 0.0)
             try:
+                if endpoint is None:
+                    raise http_pool.ConnectionLost("code-server is not running")
+                session = self.pool.session(endpoint)
+                url = endpoint.url_base + target
                 resp = await http_pool.send(session, method, url, headers, body, left)
                 break
             except http_pool.NoAnswer:
                 answers.send_not_answering(self, sup, method, path, limit)
                 return
             except http_pool.ConnectionLost as e:
-                gone = not sup.is_running() or sup.pid != pid
+                now = sup.endpoint()
+                gone = now is None or first is None or now.generation != first.generation
                 if gone and method in http_pool.IDEMPOTENT and attempt == 1:
                     # killed under this request (a health-check restart, a crash, a stop): go
                     # to the code-server that replaces it, like a first request would

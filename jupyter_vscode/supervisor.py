@@ -3,39 +3,46 @@
 One Supervisor per Jupyter server. It starts code-server on demand (many concurrent callers
 share one start), notices any exit (crash, signal, exit code 0), starts it again on the next
 request, backs off on a crash loop and gives up after ``max_restarts`` failures in a row, until
-someone asks for a restart. A running code-server is health-checked (``GET /healthz``): one
-that stops answering for ``health_timeout`` seconds (wedged: the socket accepts, nothing
-answers) is killed and started again, and that counts as a failure like a crash.
+someone asks for a restart. A running code-server is health-checked (health.py): one that
+stops answering for ``health_timeout`` seconds (wedged: the socket accepts, nothing answers) is
+killed and started again, and that counts as a failure like a crash. One without use for
+``idle_timeout`` seconds is stopped (idle.py).
+
+Its state changes only through ``_enter`` (states.py: the allowed changes, each logged once),
+and whether to give up is decided in one place, ``_gave_up``. The proxy route asks it where
+code-server answers (``endpoint()``), never for its connections.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import os
-import re
 import signal
 import time
-from collections import deque
 from collections.abc import Callable
 
-from .activity import STARTUP_LIMIT, STARTUP_QUIET
+from . import health as health_check
 from .codeserver import (
-    GROUP_FILE,
     WARM_UP_PATH,
+    Endpoint,
     LaunchSpec,
     build_launch,
     cleanup_run_dir,
     http_probe,
     remove_stale_run_dirs,
+    spawn,
 )
 from .config import VSCode
-from .http_pool import HTTPPool as Backend
+from .health import HealthTracker
+from .idle import Idle
 from .locate import Lookup, find_code_server
-from .proclog import ProcessLog
-from .proctree import group_alive, kill_tree, set_parent_death_signal
+from .proclog import OutputReader, ProcessLog
+from .proctree import group_alive, kill_tree
+from .states import State, StateMachine
+
+__all__ = ["NotInstalled", "StartFailed", "State", "Supervisor"]
 
 QUICK_EXIT_SECONDS = 10.0
 """A non-zero exit sooner than this after becoming ready counts as a failed start."""
@@ -44,64 +51,6 @@ PROBE_INTERVAL = 0.02
 """Seconds between readiness probes: fixed and short, so readiness is seen within ~20 ms."""
 
 STOP_GRACE_SECONDS = 5.0
-
-#: A failing health check restarts code-server only after this many failed probes in a row
-#: (besides their spanning c.VSCode.health_timeout seconds).
-HEALTH_MIN_FAILURES = 3
-#: Longest pause between two health probes.
-HEALTH_MAX_INTERVAL = 5.0
-#: Longest wait for one probe's answer (a busy but healthy Node answers /healthz in ms).
-HEALTH_MAX_PROBE_TIMEOUT = 10.0
-
-
-def health_timings(health_timeout: float) -> tuple[float, float]:
-    """(pause between probes, one probe's timeout) for ``health_timeout`` seconds: at least
-    six probes fit in it, and each waits up to a third of it (the default 30 s: every 5 s,
-    10 s each)."""
-    interval = min(health_timeout / 6, HEALTH_MAX_INTERVAL)
-    return interval, min(health_timeout / 3, HEALTH_MAX_PROBE_TIMEOUT)
-
-
-class HealthTracker:
-    """Decides when failing health probes mean "restart": ``HEALTH_MIN_FAILURES`` failed
-    probes in a row whose failing spans at least ``limit`` seconds (from the start of the
-    first failed probe). One answer in between starts the count again."""
-
-    def __init__(self, limit: float):
-        self.limit = limit
-        self.failures = 0
-        self.failing_since: float | None = None
-        self.probes = 0
-
-    @property
-    def healthy(self) -> bool:
-        return self.failures == 0
-
-    def failing_for(self, now: float) -> float:
-        return 0.0 if self.failing_since is None else now - self.failing_since
-
-    def record(self, answered: bool, began: float, now: float) -> bool:
-        """Note one probe (started at ``began``, done at ``now``); True: restart now."""
-        self.probes += 1
-        if answered:
-            self.failures = 0
-            self.failing_since = None
-            return False
-        self.failures += 1
-        if self.failing_since is None:
-            self.failing_since = began
-        return self.failures >= HEALTH_MIN_FAILURES and now - self.failing_since >= self.limit
-
-
-class State(str, enum.Enum):
-    STOPPED = "stopped"
-    STARTING = "starting"
-    RUNNING = "running"
-    STOPPING = "stopping"
-    FAILED = "failed"
-    MISSING = "missing"
-    #: an invalid c.VSCode option: nothing is started until it is fixed (misconfigured.py)
-    MISCONFIGURED = "misconfigured"
 
 
 class NotInstalled(RuntimeError):
@@ -126,9 +75,6 @@ class _GaveUp(StartFailed):
     health-check restart that turned out the last allowed): it stays failed."""
 
 
-_VERSION_RE = re.compile(r"\bcode-server (\d+\.\d+\.\d+\S*)")
-
-
 class Supervisor:
     def __init__(
         self,
@@ -140,11 +86,8 @@ class Supervisor:
         self.config = config
         self.root_dir = root_dir
         self.log = log
-        #: Every activity decision at DEBUG (activity.py); a child of Jupyter's logger, so
-        #: --log-level=DEBUG shows it, or it alone via c.ServerApp.logging_config.
-        self.activity_log = log.getChild("jupyter_vscode.activity")
         self._clock = clock
-        self.state = State.STOPPED
+        self._machine = StateMachine(log)
         self.error = ""
         self.executable: str | None = None
         self.version: str | None = None
@@ -156,9 +99,9 @@ class Supervisor:
         self._ready_at: float | None = None
         self._spec: LaunchSpec | None = None
         self._proc: asyncio.subprocess.Process | None = None
+        self._reader: OutputReader | None = None
         self._start_task: asyncio.Task[None] | None = None
         self._watch_task: asyncio.Task[None] | None = None
-        self._reader_task: asyncio.Task[None] | None = None
         self._idle_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Task[int | None] | None = None
         self._health_task: asyncio.Task[None] | None = None
@@ -166,15 +109,8 @@ class Supervisor:
         self.health: HealthTracker | None = None
         #: Restarts because code-server stopped answering its health check.
         self.health_restarts = 0
-        self._last_use = clock()
-        #: Until when the traffic of a workbench that was just opened is its start-up, not use
-        #: (see note_workbench_opened), and the latest that start-up may end.
-        self._startup_until = 0.0
-        self._startup_limit = 0.0
-        self.idle_stops = 0
-        #: True from an idle stop until the next start (the proxy then doesn't let an open
-        #: tab's automatic reconnection start code-server again).
-        self.stopped_for_idle = False
+        #: Use of VS Code and idle stops (idle.py); the proxy route reports traffic to it.
+        self.idle = Idle(log, clock)
         self._user_data_dir_bytes = os.path.expanduser(config.user_data_dir).encode()
         self._stopping = False
         #: Held while a start or a stop changes the process, the run dir and the socket.
@@ -182,11 +118,12 @@ class Supervisor:
         self.output = ProcessLog(config.log_dir, log)
         # what a Jupyter server killed outright left behind (an orphaned extension host)
         remove_stale_run_dirs()
-        self._recent: deque[str] = deque(maxlen=50)
-        #: Pooled keep-alive HTTP connections of the proxy route to this code-server.
-        self.http = Backend()
 
     # ---------------------------------------------------------------- public API
+
+    @property
+    def state(self) -> State:
+        return self._machine.state
 
     @property
     def user_data_dir_bytes(self) -> bytes:
@@ -194,18 +131,23 @@ class Supervisor:
         for every websocket message, so computed once per start, not per message."""
         return self._user_data_dir_bytes
 
-    @property
-    def socket_path(self) -> str | None:
-        return self._spec.socket_path if self._spec else None
-
-    @property
-    def port(self) -> int:
-        return self._spec.port if self._spec and self._spec.port else 0
-
     def is_running(self) -> bool:
         return (
             self.state is State.RUNNING and self._proc is not None and self._proc.returncode is None
         )
+
+    @property
+    def socket_path(self) -> str | None:
+        """The current run's socket (also while it starts); None with transport 'port'."""
+        return self._spec.socket_path if self._spec else None
+
+    def endpoint(self) -> Endpoint | None:
+        """Where the running code-server answers, and which start of it this is; None while
+        it doesn't run."""
+        spec = self._spec
+        if not self.is_running() or spec is None:
+            return None
+        return Endpoint(spec.socket_path, spec.port or 0, self._starts)
 
     def status(self) -> dict[str, object]:
         uptime = None
@@ -223,9 +165,9 @@ class Supervisor:
             "last_exit_code": self.last_exit,
             "error": self.error or None,
             "log_file": self.output.path,
-            "idle_seconds": round(max(0.0, self._idle_seconds()), 1),
-            "idle_stops": self.idle_stops,
-            "workbench_starting": self.workbench_starting(),
+            "idle_seconds": round(max(0.0, self.idle.idle_seconds()), 1),
+            "idle_stops": self.idle.stops,
+            "workbench_starting": self.idle.workbench_starting(),
             "healthy": self.is_healthy(),
             "health_restarts": self.health_restarts,
         }
@@ -236,36 +178,6 @@ class Supervisor:
         if not self.is_running() or self.health is None:
             return None
         return self.health.healthy
-
-    def note_activity(self) -> None:
-        """Somebody used VS Code just now (see activity.py for what counts)."""
-        self._last_use = self._clock()
-
-    def note_workbench_opened(self) -> None:
-        """A VS Code window was opened (its first connection, not a reconnection): that is use,
-        and what the workbench then does by itself to start is part of it (activity.py)."""
-        now = self._clock()
-        self._last_use = now
-        self._startup_limit = now + STARTUP_LIMIT
-        self._startup_until = min(now + STARTUP_QUIET, self._startup_limit)
-
-    def workbench_starting(self) -> bool:
-        return self._clock() < self._startup_until
-
-    def absorb_startup_traffic(self) -> bool:
-        """For traffic that would count as use: True (and not use) while a workbench that was
-        just opened is still starting; start-up ends after STARTUP_QUIET seconds without such
-        traffic, and STARTUP_LIMIT seconds after the window was opened at the latest."""
-        now = self._clock()
-        if now >= self._startup_until:
-            return False
-        self._startup_until = min(now + STARTUP_QUIET, self._startup_limit)
-        return True
-
-    def _idle_seconds(self) -> float:
-        """Seconds without use; a starting workbench is in use until its start-up ends."""
-        now = self._clock()
-        return now - max(self._last_use, min(self._startup_until, now))
 
     def start_soon(self) -> asyncio.Task[None]:
         """Start code-server unless it runs or is starting; return the shared start task."""
@@ -291,7 +203,7 @@ class Supervisor:
         else:
             await asyncio.wait_for(asyncio.shield(task), timeout)
 
-    async def stop(self) -> None:
+    async def stop(self, reason: str = "stop asked for") -> None:
         """Stop code-server and everything it started. Idempotent."""
         self._stopping = True
         try:
@@ -303,7 +215,7 @@ class Supervisor:
             # with this stop: it would get its run directory removed under it.
             async with self._lifecycle:
                 await self._terminate()
-                self.state = State.STOPPED
+                self._enter(State.STOPPED, reason)
         finally:
             self._stopping = False
 
@@ -312,11 +224,11 @@ class Supervisor:
         self._failures = 0
         self.error = ""
         if self.state in (State.FAILED, State.MISSING):
-            self.state = State.STOPPED
+            self._enter(State.STOPPED, "restart asked for: past failures forgotten")
 
     async def restart(self) -> None:
         """Stop, forget past failures, start again and wait until it answers."""
-        await self.stop()
+        await self.stop("restart asked for")
         self.reset_failures()
         await self.ensure_started()
 
@@ -334,19 +246,38 @@ class Supervisor:
     def log_file(self) -> str | None:
         return self.output.path
 
-    # ---------------------------------------------------------------- internals
+    # ---------------------------------------------------------------- state and failures
+
+    def _enter(self, state: State, reason: str, level: int = logging.INFO) -> None:
+        """The one way the state changes (checked against states.TRANSITIONS and logged)."""
+        self._machine.enter(state, reason, level)
+
+    def _gave_up(self, cause: str) -> bool:
+        """The one place that decides to give up: more than c.VSCode.max_restarts failures in
+        a row (counted by the caller) leave the supervisor failed, with ``cause`` (the last
+        failure) in its error, until a restart is asked for. False: try again."""
+        n = self._failures
+        if n <= self.config.max_restarts:
+            return False
+        self.error = f"failed {n} time{'s' if n != 1 else ''} in a row; the last time: {cause}"
+        self._enter(State.FAILED, f"giving up until restarted: {self.error}", logging.ERROR)
+        return True
 
     def _backoff(self) -> float:
         if self._failures <= 0:
             return 0.0
         return float(min(0.5 * 2 ** (self._failures - 1), 8.0))
 
+    # ---------------------------------------------------------------- starting
+
     async def _start_loop(self) -> None:
         while True:
+            if self.state is State.FAILED:  # given up meanwhile (a health-check restart's)
+                raise _GaveUp(self.error)
             delay = self._backoff()
             if delay:
                 self.log.info("[jupyter-vscode] waiting %.1fs before starting code-server", delay)
-                self.state = State.STARTING
+                self._enter(State.STARTING, f"the next start in {delay:.1f}s")
                 await asyncio.sleep(delay)
             try:
                 await self._start_once()
@@ -354,22 +285,14 @@ class Supervisor:
             except _GaveUp:
                 raise
             except NotInstalled as e:
-                self.state = State.MISSING
                 self.error = f"{e}; {e.hint}"
-                self.log.warning("[jupyter-vscode] %s", self.error)
+                self._enter(State.MISSING, self.error, logging.WARNING)
                 raise
             except StartFailed as e:
                 self._failures += 1
                 self.error = str(e)
-                if self._failures > self.config.max_restarts:
-                    self.state = State.FAILED
-                    self.log.error(
-                        "[jupyter-vscode] code-server failed %d times in a row, giving up "
-                        "until restarted: %s",
-                        self._failures,
-                        e,
-                    )
-                    raise
+                if self._gave_up(str(e)):
+                    raise StartFailed(self.error) from None
                 self.log.warning(
                     "[jupyter-vscode] code-server start failed (%d/%d): %s",
                     self._failures,
@@ -384,13 +307,12 @@ class Supervisor:
     async def _start_once_locked(self) -> None:
         if self.state is State.FAILED:  # given up while this start waited for the lock
             raise _GaveUp(self.error)
+        await self._terminate()  # leftovers of an earlier run, if any
+        self._enter(State.STARTING, "starting code-server")
         lookup = find_code_server(self.config.code_server, self.config.setting("code_server"))
         if lookup.path is None:
             raise NotInstalled(lookup)
         self.executable = lookup.path
-        self.state = State.STARTING
-        await self._terminate()  # leftovers of an earlier run, if any
-
         try:
             spec = build_launch(self.config, lookup.path, self.root_dir)
             self._user_data_dir_bytes = os.path.expanduser(self.config.user_data_dir).encode()
@@ -409,63 +331,70 @@ class Supervisor:
         self.output.mark(f"starting: {' '.join(spec.argv)}")
         self.log.info("[jupyter-vscode] starting code-server: %s", " ".join(spec.argv))
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *spec.argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                cwd=spec.cwd,
-                env=spec.env,
-                start_new_session=True,
-                preexec_fn=set_parent_death_signal,
-            )
+            proc = await spawn(spec)
         except OSError as e:
             cleanup_run_dir(spec)
             raise StartFailed(f"could not run {lookup.path!r}: {e.strerror or e}") from None
         self._proc = proc
         self.pid = proc.pid
-        with contextlib.suppress(OSError):
-            with open(os.path.join(spec.run_dir, GROUP_FILE), "w") as f:
-                f.write(str(proc.pid))
-        self._recent.clear()
-        self._reader_task = asyncio.ensure_future(self._read_output(proc))
+        reader = self._reader = OutputReader(proc, self.output, self._saw_version)
         try:
-            await self._wait_ready(proc, spec)
+            await self._wait_ready(proc, spec, reader)
         except BaseException:
             await self._terminate()
             raise
         self._ready_at = self._clock()
-        self.state = State.RUNNING
-        self.stopped_for_idle = False
         self.error = ""
-        self.log.info(
-            "[jupyter-vscode] code-server %s ready (pid %d) on %s",
-            self.version or "",
-            proc.pid,
-            spec.address,
-        )
-        self._watch_task = asyncio.ensure_future(self._watch(proc))
+        ready = f"code-server {self.version or ''} ready (pid {proc.pid}) on {spec.address}"
+        self._enter(State.RUNNING, ready)
+        self._watch_task = asyncio.ensure_future(self._watch(proc, reader))
         # code-server answers /healthz before it has loaded VS Code's server, which its first
         # page request would then wait for (~0.15-0.2 s): load it now, while nobody waits.
         self._warm_task = asyncio.ensure_future(
             http_probe(spec, timeout=self.config.start_timeout, path=WARM_UP_PATH)
         )
-        self._last_use = self._clock()
+        self._watch_while_running(proc, spec)
+
+    def _saw_version(self, version: str) -> None:
+        self.version = version
+
+    def _watch_while_running(self, proc: asyncio.subprocess.Process, spec: LaunchSpec) -> None:
+        """The idle stop (idle.py) and the health checks (health.py) of a process that just
+        became ready; both end when it is no longer the current one."""
+
+        def current() -> bool:
+            return self._proc is proc and proc.returncode is None
+
+        self.idle.code_server_ready()
         if self.config.idle_timeout > 0:
-            self._idle_task = asyncio.ensure_future(self._idle_watch(proc))
+            self._idle_task = asyncio.ensure_future(
+                self.idle.watch(self.config.idle_timeout, current, self.stop)
+            )
         self.health = None
         if self.config.health_timeout > 0:
-            self.health = HealthTracker(self.config.health_timeout)
-            self._health_task = asyncio.ensure_future(self._health_watch(proc, spec, self.health))
+            health = self.health = HealthTracker(self.config.health_timeout)
 
-    async def _wait_ready(self, proc: asyncio.subprocess.Process, spec: LaunchSpec) -> None:
+            async def probe(timeout: float) -> bool:
+                return await http_probe(spec, timeout=timeout) is not None
+
+            async def unhealthy() -> None:
+                await self._restart_unhealthy(proc, health)
+
+            self._health_task = asyncio.ensure_future(
+                health_check.watch(
+                    health, probe, current, unhealthy, self._clock, self.log, proc.pid
+                )
+            )
+
+    async def _wait_ready(
+        self, proc: asyncio.subprocess.Process, spec: LaunchSpec, reader: OutputReader
+    ) -> None:
         deadline = self._clock() + self.config.start_timeout
         while True:
             if proc.returncode is not None:
-                await self._drain_output()
+                await reader.drain()
                 raise StartFailed(
-                    f"code-server exited with code {proc.returncode} while starting"
-                    + self._recent_hint()
+                    f"code-server exited with code {proc.returncode} while starting" + reader.hint()
                 )
             status = await http_probe(spec, timeout=1.0)
             if status is not None:
@@ -473,39 +402,15 @@ class Supervisor:
             if self._clock() >= deadline:
                 raise StartFailed(
                     f"code-server did not answer within {self.config.start_timeout:g} s "
-                    "(c.VSCode.start_timeout)" + self._recent_hint()
+                    "(c.VSCode.start_timeout)" + reader.hint()
                 )
             await asyncio.sleep(PROBE_INTERVAL)
 
-    def _recent_hint(self) -> str:
-        lines = [line for line in self._recent if line.strip()]
-        return (": " + " | ".join(lines[-3:])) if lines else ""
+    # ---------------------------------------------------------------- exits and kills
 
-    async def _drain_output(self) -> None:
-        if self._reader_task is not None:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(self._reader_task), 1.0)
-
-    async def _read_output(self, proc: asyncio.subprocess.Process) -> None:
-        assert proc.stdout is not None
-        while True:
-            try:
-                raw = await proc.stdout.readline()
-            except (ValueError, asyncio.LimitOverrunError):
-                raw = await proc.stdout.read(65536)
-            if not raw:
-                return
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            self._recent.append(line)
-            self.output.write(line)
-            if self.version is None or self.state is State.STARTING:
-                m = _VERSION_RE.search(line)
-                if m:
-                    self.version = m.group(1)
-
-    async def _watch(self, proc: asyncio.subprocess.Process) -> None:
+    async def _watch(self, proc: asyncio.subprocess.Process, reader: OutputReader) -> None:
         code = await proc.wait()
-        await self._drain_output()
+        await reader.drain()
         if self._proc is not proc or self._stopping:
             return
         self.last_exit = code
@@ -516,67 +421,16 @@ class Supervisor:
             self._failures = 0  # a clean exit (e.g. its own --idle-timeout-seconds) or a long run
         how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
         self.output.mark(f"code-server {how} after {ran:.1f}s")
-        self.log.warning(
-            "[jupyter-vscode] code-server (pid %d) %s after %.1fs; it starts again on the next "
-            "request",
-            proc.pid,
-            how,
-            ran,
-        )
         # Children (extension host, terminals) must not outlive it.
         kill_tree(proc.pid, signal.SIGKILL, include_root=False)
         if self._spec is not None:
             cleanup_run_dir(self._spec)
         self._proc = None
-        if self._failures > self.config.max_restarts:
-            self.state = State.FAILED
-            self.error = f"code-server {how} {self._failures} times in a row shortly after start"
-        else:
-            self.state = State.STOPPED
-
-    async def _idle_watch(self, proc: asyncio.subprocess.Process) -> None:
-        timeout = self.config.idle_timeout
-        interval = min(max(timeout / 4, 0.25), 30.0)
-        while self._proc is proc and proc.returncode is None:
-            await asyncio.sleep(interval)
-            idle = self._idle_seconds()
-            if self._proc is proc and idle >= timeout:
-                self.idle_stops += 1
-                self.stopped_for_idle = True
-                self.output.mark(f"stopping code-server after {idle:.0f}s without use")
-                self.log.info(
-                    "[jupyter-vscode] stopping code-server after %.0fs without use "
-                    "(c.VSCode.idle_timeout); the next request starts it again",
-                    idle,
-                )
-                await self.stop()
-                return
-
-    async def _health_watch(
-        self, proc: asyncio.subprocess.Process, spec: LaunchSpec, health: HealthTracker
-    ) -> None:
-        """Probe ``/healthz`` (over the proxy's transport) while this process runs; restart it
-        when it stops answering (see HealthTracker)."""
-        interval, probe_timeout = health_timings(health.limit)
-        while self._proc is proc and proc.returncode is None:
-            await asyncio.sleep(interval)
-            if self._proc is not proc or proc.returncode is not None:
-                return
-            began = self._clock()
-            answered = await http_probe(spec, timeout=probe_timeout) is not None
-            if self._proc is not proc or proc.returncode is not None:
-                return  # stopped or exited meanwhile: _watch or stop() deal with it
-            if health.record(answered, began, self._clock()):
-                await self._restart_unhealthy(proc, health)
-                return
-            if not answered:
-                self.log.info(
-                    "[jupyter-vscode] code-server (pid %d) did not answer its health check "
-                    "(%d in a row, %.0fs)",
-                    proc.pid,
-                    health.failures,
-                    health.failing_for(self._clock()),
-                )
+        what = f"code-server (pid {proc.pid}) {how} after {ran:.1f}s"
+        if not self._gave_up(what):
+            self._enter(
+                State.STOPPED, f"{what}; it starts again on the next request", logging.WARNING
+            )
 
     async def _restart_unhealthy(
         self, proc: asyncio.subprocess.Process, health: HealthTracker
@@ -601,8 +455,7 @@ class Supervisor:
             )
             self.output.mark(f"code-server (pid {proc.pid}) {why}: killing it")
             self.log.warning(
-                "[jupyter-vscode] code-server (pid %d) %s; killing it and starting it again "
-                "(failure %d/%d)",
+                "[jupyter-vscode] code-server (pid %d) %s; killing it (failure %d/%d)",
                 proc.pid,
                 why,
                 self._failures,
@@ -610,14 +463,9 @@ class Supervisor:
             )
             await self._terminate()
             self.last_exit = proc.returncode
-            if self._failures > self.config.max_restarts:
-                self.state = State.FAILED
-                self.error = (
-                    f"code-server {why}, {self._failures} times in a row; it was killed each time"
-                )
-                self.log.error("[jupyter-vscode] giving up until restarted: %s", self.error)
+            if self._gave_up(f"code-server {why}; it was killed"):
                 return
-            self.state = State.STOPPED
+            self._enter(State.STOPPED, f"code-server (pid {proc.pid}) killed; starting it again")
         if not self._stopping:
             self.start_soon()  # its pause grows with the failures, as after a crash
 
@@ -626,7 +474,7 @@ class Supervisor:
         # meanwhile sees no half-stopped process and we never clean up a newer run's files.
         proc, self._proc = self._proc, None
         spec, self._spec = self._spec, None
-        reader, self._reader_task = self._reader_task, None
+        reader, self._reader = self._reader, None
         watch, self._watch_task = self._watch_task, None
         idle_task, self._idle_task = self._idle_task, None
         warm, self._warm_task = self._warm_task, None
@@ -641,7 +489,7 @@ class Supervisor:
         if watch is not None and not watch.done():
             watch.cancel()
         if proc is not None and proc.returncode is None:
-            self.state = State.STOPPING
+            self._enter(State.STOPPING, f"stopping code-server (pid {proc.pid})")
             kill_tree(proc.pid, signal.SIGTERM)
             deadline = time.monotonic() + STOP_GRACE_SECONDS
             try:
@@ -659,11 +507,9 @@ class Supervisor:
         elif proc is not None:
             kill_tree(proc.pid, signal.SIGKILL, include_root=False)
         if reader is not None:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(reader, 1.0)
+            await reader.finish()
         if spec is not None:
             cleanup_run_dir(spec)
         if self._proc is None:
             self.pid = None
         self._ready_at = None
-        await self.http.close()

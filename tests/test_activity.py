@@ -10,14 +10,9 @@ import struct
 import pytest
 from traitlets.config import Config
 
-from jupyter_vscode.activity import (
-    STARTUP_LIMIT,
-    STARTUP_QUIET,
-    classify,
-    describe,
-    is_user_activity,
-)
+from jupyter_vscode.activity import classify, describe, is_user_activity
 from jupyter_vscode.config import VSCode
+from jupyter_vscode.idle import STARTUP_LIMIT, STARTUP_QUIET
 from jupyter_vscode.supervisor import Supervisor
 
 from .conftest import wait_until
@@ -123,14 +118,14 @@ def idle_supervisor(tmp_path, clock: Clock) -> Supervisor:
 def test_start_up_ends_after_a_quiet_spell(tmp_path):
     clock = Clock()
     sup = idle_supervisor(tmp_path, clock)
-    sup.note_workbench_opened()
+    sup.idle.note_workbench_opened()
     for step in (3.0, 4.2, STARTUP_QUIET - 0.5):  # gaps as measured within a start-up
         clock.now += step
-        assert sup.absorb_startup_traffic()
+        assert sup.idle.absorb_startup_traffic()
         assert sup.status()["idle_seconds"] == 0
     clock.now += STARTUP_QUIET
-    assert not sup.workbench_starting()
-    assert not sup.absorb_startup_traffic()  # now it is use
+    assert not sup.idle.workbench_starting()
+    assert not sup.idle.absorb_startup_traffic()  # now it is use
     # idle time (c.VSCode.idle_timeout) counts from the end of start-up, not from the opening
     assert sup.status()["idle_seconds"] == 0.0
     clock.now += 5
@@ -140,9 +135,9 @@ def test_start_up_ends_after_a_quiet_spell(tmp_path):
 def test_start_up_is_bounded(tmp_path):
     clock = Clock()
     sup = idle_supervisor(tmp_path, clock)
-    sup.note_workbench_opened()
+    sup.idle.note_workbench_opened()
     absorbed = 0.0
-    while sup.absorb_startup_traffic():  # somebody working right away, without a pause
+    while sup.idle.absorb_startup_traffic():  # somebody working right away, without a pause
         clock.now += 1.0
         absorbed += 1.0
     assert STARTUP_LIMIT - 1 <= absorbed <= STARTUP_LIMIT
@@ -150,8 +145,8 @@ def test_start_up_is_bounded(tmp_path):
 
 def test_no_start_up_without_an_opened_window(tmp_path):
     sup = idle_supervisor(tmp_path, Clock())
-    assert not sup.workbench_starting()
-    assert not sup.absorb_startup_traffic()
+    assert not sup.idle.workbench_starting()
+    assert not sup.idle.absorb_startup_traffic()
 
 
 async def activity_decisions(caplog, name: str, count: int) -> list[str]:
@@ -173,8 +168,8 @@ async def test_start_up_tail_after_opening_a_window_is_not_use(
     last_activity. Sent through the proxy's relay as the browser sent them."""
     monkeypatch.setenv("STUB_WS_HOLD", "1")
     clock = Clock()
-    monkeypatch.setattr(supervisor, "_clock", clock)
-    name = supervisor.activity_log.name
+    monkeypatch.setattr(supervisor.idle, "clock", clock)
+    name = supervisor.idle.log.name
     caplog.set_level(logging.DEBUG, logger=name)
     params = {"reconnectionToken": "t-1", "reconnection": "false", "skipWebSocketFrames": "false"}
     ws = await jp_ws_fetch("vscode/", params=params)
@@ -224,9 +219,9 @@ def test_classification_says_why():
 
 
 async def test_http_decisions_are_logged_at_debug(jp_fetch, supervisor, caplog):
-    caplog.set_level(logging.DEBUG, logger=supervisor.activity_log.name)
+    caplog.set_level(logging.DEBUG, logger=supervisor.idle.log.name)
     await jp_fetch("vscode/", raise_error=False)
-    lines = [r.getMessage() for r in caplog.records if r.name == supervisor.activity_log.name]
+    lines = [r.getMessage() for r in caplog.records if r.name == supervisor.idle.log.name]
     assert any("activity: HTTP GET /" in line and ": use (request)" in line for line in lines)
 
 
@@ -265,7 +260,7 @@ async def test_use_keeps_it_running(jp_fetch, supervisor):
     assert (await jp_fetch("vscode/", raise_error=False)).code == 200
     for _ in range(6):
         await asyncio.sleep(0.5)
-        supervisor.note_activity()
+        supervisor.idle.note_use()
     assert supervisor.state.value == "running"
     assert supervisor.status()["idle_stops"] == 0
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_vscode import supervisor as supervision
+from jupyter_vscode import health as supervision
 
 from .conftest import pid_alive, wait_until
 

@@ -49,17 +49,18 @@ async def _workbench_js(jp_fetch, folder: str) -> str:
 
 
 @pytest.mark.codeserver
-async def test_requests_reuse_kept_alive_connections(jp_fetch, jp_root_dir, supervisor):
+async def test_requests_reuse_kept_alive_connections(jp_fetch, jp_root_dir, jp_serverapp):
     path = await _workbench_js(jp_fetch, str(jp_root_dir))
-    before = supervisor.http.connections_opened
+    pool = jp_serverapp.web_app.settings["jupyter_vscode_http"]  # the proxy route's (backend.py)
+    before = pool.connections_opened
     assert before >= 1
     for _ in range(8):
         r = await get(jp_fetch, "vscode/" + path, headers={"Accept-Encoding": "identity"})
         assert r.code == 200 and len(r.body) > 1_000_000
     # Sequential requests ride on one pooled connection (two if the pool's was just recycled).
-    assert supervisor.http.connections_opened - before <= 1
+    assert pool.connections_opened - before <= 1
     await asyncio.gather(*(get(jp_fetch, "vscode/healthz") for _ in range(6)))
-    assert supervisor.http.connections_opened - before <= 7
+    assert pool.connections_opened - before <= 7
 
 
 @pytest.mark.codeserver
