@@ -6,6 +6,7 @@ __all__ = ["__version__"]
 
 
 def _jupyter_server_extension_points() -> list[dict[str, object]]:
+    # lazy: the extension brings jupyter_server and tornado; `jupyter vscode` needs neither
     from .extension import VSCodeExtension
 
     return [{"module": "jupyter_vscode", "app": VSCodeExtension}]

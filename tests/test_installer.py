@@ -15,8 +15,8 @@ import pytest
 
 from jupyter_vscode import cli
 from jupyter_vscode.installer import InstallError, InstallOptions, Layout, Reporter, install
+from jupyter_vscode.installer.base import InstallMethod, Release
 from jupyter_vscode.installer.lock import InstallLock
-from jupyter_vscode.installer.methods import Release
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -313,7 +313,7 @@ def test_leftover_staging_is_removed(fake_npm: Path, prefix: Path) -> None:
 def test_interrupt_during_build_cleans_up(fake_npm: Path, prefix: Path) -> None:
     do_install(prefix, version="4.1.0")
 
-    class Interrupted:
+    class Interrupted(InstallMethod):
         name = "npm"
 
         def check(self) -> None:

@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only this command loads it (commands/__init__.py)
     from ..doctor import Check, Report
     from ..doctor import run as run_checks
     from ..doctor.render import to_json, to_text

@@ -9,17 +9,16 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from ..installer import METHODS, InstallError, InstallOptions, Reporter, install
+from ..installer.options import AUTO
 from ..locate import INSTALL_HINT
 from ..paths import PREFIX_ENV, default_install_prefix, installed_executable
 
 if TYPE_CHECKING:
-    from ..installer import Reporter
     from ..installer.target import Targets
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from ..installer.methods import AUTO, METHODS
-
     inst = sub.add_parser(
         "install",
         help="install code-server where the Jupyter extension finds it",
@@ -169,7 +168,7 @@ def _asks_for_an_install(args: argparse.Namespace) -> bool:
 
 
 def _install(args: argparse.Namespace) -> int:
-    from ..installer import InstallError, InstallOptions, Reporter, install
+    # lazy: the extensions' and the server's view bring traitlets (commands/__init__.py)
     from ..installer.extensions import install_extensions, read_extensions_file
 
     reporter = Reporter(quiet=args.quiet)
@@ -242,6 +241,7 @@ def _install(args: argparse.Namespace) -> int:
 
 def _extension_targets(args: argparse.Namespace, reporter: Reporter) -> Targets:
     """Where the extensions go (the Jupyter server's dirs unless told otherwise), said aloud."""
+    # lazy: the server's view brings traitlets and jupyter_core (commands/__init__.py)
     from ..installer.target import resolve
 
     targets = resolve(args.user_data_dir, args.extensions_dir)
@@ -265,8 +265,6 @@ def _installed_code_server(
         found = targets.code_server.path
         via = targets.code_server_source
         if targets.code_server.configured and found is None:
-            from ..installer import InstallError
-
             configured = Path(targets.code_server.tried[0]).expanduser()
             fix = f"`{INSTALL_HINT} --version VERSION`"
             if configured.parent.name == "bin":  # a prefix's launcher: install there
@@ -293,6 +291,7 @@ def _installed_code_server(
 
 def _note_server_code_server(executable: Path, reporter: Reporter) -> None:
     """Say so when the Jupyter server would run another code-server than the one installed."""
+    # lazy: the server's view brings traitlets and jupyter_core (commands/__init__.py)
     from ..installer.target import server_code_server
 
     found = server_code_server()

@@ -126,6 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only this command loads it (commands/__init__.py)
     from ..sagemaker.script import (
         LifecycleError,
         LifecycleOptions,

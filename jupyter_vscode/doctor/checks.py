@@ -24,11 +24,13 @@ from traitlets.config import Config
 
 from ..codeserver import CONFIG_YAML, child_env
 from ..config import VSCode
+from ..installer import compat
 from ..installer.errors import KERBEROS_REMEDY
 from ..installer.layout import install_dir_of, read_marker
 from ..locate import INSTALL_HINT, Lookup, find_code_server
-from .options import Options
-from .report import FAIL, OK, WARN, Check, guarded
+from .lifecycle import LIFECYCLE
+from .options import Options, check_options
+from .report import Check, Named, doctor_check
 
 VERSION_TIMEOUT = 30.0
 OUTPUT_LINES = 8
@@ -41,6 +43,10 @@ SOURCES = {
 }
 
 
+#: the result of :func:`lookup`, which the other checks of code-server depend on
+FOUND = Named("code-server found")
+
+
 @dataclass
 class Found:
     check: Check
@@ -49,13 +55,10 @@ class Found:
 
 
 def lookup(opts: Options) -> Found:
-    name = "code-server found"
     try:
         configured = opts.values["code_server"]
         if configured.error:
-            return Found(
-                Check(name, FAIL, configured.error, "fix c.VSCode.code_server or the variable")
-            )
+            return Found(FOUND.fail(configured.error, "fix c.VSCode.code_server or the variable"))
         from_env = configured.source.startswith("env ")
         setting = "$JUPYTER_VSCODE_CODE_SERVER" if from_env else "c.VSCode.code_server"
         found = find_code_server(str(configured.value), setting)
@@ -65,8 +68,8 @@ def lookup(opts: Options) -> Found:
                 detail += f" ({configured.source}); no other location is tried"
             hint = found.hint()
             if found.lifecycle is not None:  # the first check says it all
-                hint = "a SageMaker lifecycle script installs it here: see 'lifecycle script'"
-            return Found(Check(name, FAIL, detail, hint), None, found)
+                hint = f"a SageMaker lifecycle script installs it here: see '{LIFECYCLE.name}'"
+            return Found(FOUND.fail(detail, hint), None, found)
         via = SOURCES.get(found.source, found.source)
         if found.configured:
             where = configured.source.removeprefix("config ")
@@ -75,9 +78,9 @@ def lookup(opts: Options) -> Found:
         detail = f"{found.path} (via {via})"
         if real != found.path:
             detail += f" -> {real}"
-        return Found(Check(name, OK, detail), found.path, found)
-    except Exception as e:  # noqa: BLE001
-        return Found(Check(name, FAIL, f"the check itself failed: {type(e).__name__}: {e}"))
+        return Found(FOUND.ok(detail), found.path, found)
+    except Exception as e:  # noqa: BLE001 - a doctor must report, not crash
+        return Found(FOUND.crashed(e))
 
 
 def install_notes(found: Found) -> list[str]:
@@ -95,9 +98,9 @@ def install_notes(found: Found) -> list[str]:
     ]
 
 
-def _not_run(name: str, found: Found) -> Check:
-    """A check that needs code-server, which was not found: the same fix as 'code-server found'."""
-    return Check(name, FAIL, "not run: code-server was not found", found.check.hint)
+def _not_run(c: Named, found: Found) -> Check:
+    """A check that needs code-server, which was not found: the same fix as FOUND's."""
+    return c.fail("not run: code-server was not found", found.check.hint)
 
 
 def _tail(text: str, n: int = OUTPUT_LINES) -> str:
@@ -105,12 +108,11 @@ def _tail(text: str, n: int = OUTPUT_LINES) -> str:
     return " | ".join(lines[-n:])
 
 
-@guarded("code-server version")
-def check_version(found: Found) -> Check:
+@doctor_check("code-server version")
+def check_version(c: Named, found: Found) -> Check:
     """``code-server --version`` with a throwaway --config, so ~/.config stays untouched."""
-    name = "code-server version"
     if found.path is None:
-        return _not_run(name, found)
+        return _not_run(c, found)
     with tempfile.TemporaryDirectory(prefix="jupyter-vscode-doctor-") as tmp:
         config = os.path.join(tmp, "config.yaml")
         with open(config, "w") as f:
@@ -128,59 +130,50 @@ def check_version(found: Found) -> Check:
                 cwd=tmp,
             )
         except subprocess.TimeoutExpired:
-            return Check(
-                name,
-                FAIL,
+            return c.fail(
                 f"`{found.path} --version` did not finish within {VERSION_TIMEOUT:g} s",
                 f"the install looks broken: reinstall with `{INSTALL_HINT} --force`",
             )
         except OSError as e:
-            return Check(
-                name,
-                FAIL,
+            return c.fail(
                 f"cannot run {found.path}: {e.strerror or e}",
                 f"reinstall with `{INSTALL_HINT} --force`",
             )
     out = (proc.stdout or "") + (proc.stderr or "")
     if proc.returncode != 0:
-        return Check(
-            name,
-            FAIL,
+        return c.fail(
             f"`code-server --version` exited with code {proc.returncode}: "
             + (_tail(out) or "no output"),
             _broken_hint(out),
         )
     first = next((line.strip() for line in proc.stdout.splitlines() if line.strip()), "")
     if not first:
-        return Check(name, WARN, "`code-server --version` printed nothing", "")
-    return Check(name, OK, first)
+        return c.warn("`code-server --version` printed nothing", "")
+    return c.ok(first)
 
 
 def _broken_hint(output: str) -> str:
     if "GLIBC_" in output or "GLIBCXX_" in output:
-        from .system import glibc_version
-
+        glibc = compat.detect_glibc()
         return (
             f"this code-server build needs a newer C library than this system's (glibc "
-            f"{glibc_version() or '?'}): install one built here with `{INSTALL_HINT} --force`, "
+            f"{compat.format_glibc(glibc) if glibc else '?'}): install one built here with "
+            f"`{INSTALL_HINT} --force`, "
             "or use an older code-server"
         )
     return f"the install looks broken: reinstall with `{INSTALL_HINT} --force`"
 
 
-@guarded("code-server start")
-def check_start(found: Found, opts: Options) -> Check:
-    name = "code-server start"
+@doctor_check("code-server start")
+def check_start(c: Named, found: Found, opts: Options) -> Check:
     if found.path is None:
-        return _not_run(name, found)
+        return _not_run(c, found)
     if opts.vscode is None:
-        return Check(
-            name,
-            WARN,
-            "not run: fix the invalid options first (see 'options')",
+        return c.warn(
+            f"not run: fix the invalid options first (see '{check_options.name}')",
             "VS Code stays off (code-server is not started) until the options are valid",
         )
-    return asyncio.run(_start(found.path, opts))
+    return asyncio.run(_start(c, found.path, opts))
 
 
 def _test_config(opts: Options, tmp: Path) -> VSCode:
@@ -198,10 +191,10 @@ def _test_config(opts: Options, tmp: Path) -> VSCode:
     return VSCode(config=Config({"VSCode": values}))
 
 
-async def _start(executable: str, opts: Options) -> Check:
+async def _start(c: Named, executable: str, opts: Options) -> Check:
+    # lazy: the supervisor brings aiohttp; only the start test needs it (not --no-start)
     from ..supervisor import StartFailed, Supervisor
 
-    name = "code-server start"
     tmp = Path(tempfile.mkdtemp(prefix="jupyter-vscode-doctor-"))
     log = logging.getLogger("jupyter_vscode.doctor")
     log.addHandler(logging.NullHandler())
@@ -219,18 +212,14 @@ async def _start(executable: str, opts: Options) -> Check:
         try:
             await supervisor.ensure_started(timeout=config.start_timeout + 15)
         except StartFailed as e:
-            return Check(
-                name,
-                FAIL,
+            return c.fail(
                 f"{e} (after {time.monotonic() - began:.1f} s)",
                 "if its output names a missing library or a GLIBC version, this code-server does "
                 f"not run on this system (`{INSTALL_HINT} --force` builds one that does); an "
                 "unknown option means a bad c.VSCode.extra_args",
             )
         except asyncio.TimeoutError:
-            return Check(
-                name,
-                FAIL,
+            return c.fail(
                 f"code-server did not answer within {config.start_timeout + 15:g} s",
                 "raise c.VSCode.start_timeout if the machine is slow",
             )
@@ -238,13 +227,11 @@ async def _start(executable: str, opts: Options) -> Check:
         version = f" (code-server {supervisor.version})" if supervisor.version else ""
         detail = f"answered GET /healthz on a unix socket in {elapsed:.1f} s{version}"
         if elapsed > config.start_timeout / 2:
-            return Check(
-                name,
-                WARN,
+            return c.warn(
                 detail + f", more than half of start_timeout ({config.start_timeout:g} s)",
                 "raise c.VSCode.start_timeout so a slow start is not counted as a failure",
             )
-        return Check(name, OK, detail)
+        return c.ok(detail)
     finally:
         if supervisor is not None:
             await supervisor.stop()

@@ -1,7 +1,7 @@
 """The SageMaker lifecycle script's last run, when its log exists: the report's first check.
 
 On a machine that script sets up, its log is where a failure is explained and its rerun
-command is the fix (not ``jupyter vscode install``); see lifecycle_log.py.
+command is the fix (not ``jupyter vscode install``); see sagemaker/log.py.
 """
 
 from __future__ import annotations
@@ -10,18 +10,19 @@ from typing import Any
 
 from ..locate import Lookup
 from ..sagemaker.log import DONE, FAILED, LastRun, last_run
-from .report import FAIL, OK, WARN, Check
+from .report import Check, Named
 
-NAME = "lifecycle script"
+LIFECYCLE = Named("lifecycle script")
 
 
 def check(run: LastRun, code_server_found: bool) -> Check:
     """A failed run blocks VS Code (a fail) only when code-server is missing, else a warning."""
     detail = f"{run.log}: {run.summary()}"
     if run.outcome == DONE:
-        return Check(NAME, OK, detail)
-    status = FAIL if run.outcome == FAILED and not code_server_found else WARN
-    return Check(NAME, status, detail, run.guidance())
+        return LIFECYCLE.ok(detail)
+    if run.outcome == FAILED and not code_server_found:
+        return LIFECYCLE.fail(detail, run.guidance())
+    return LIFECYCLE.warn(detail, run.guidance())
 
 
 def check_last_run(
@@ -31,7 +32,7 @@ def check_last_run(
     try:
         run = lookup.lifecycle if lookup and lookup.lifecycle else last_run()
     except Exception as e:  # noqa: BLE001 - a doctor must report, not crash
-        return Check(NAME, WARN, f"cannot read the lifecycle log: {type(e).__name__}: {e}"), None
+        return LIFECYCLE.warn(f"cannot read the lifecycle log: {type(e).__name__}: {e}"), None
     if run is None:
         return None
     return check(run, code_server_found), run.to_json()

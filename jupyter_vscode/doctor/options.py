@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from jupyter_core.paths import jupyter_config_dir, jupyter_config_path
 from traitlets import TraitError
 from traitlets.config import Config
 from traitlets.config.loader import (
@@ -26,7 +27,7 @@ from traitlets.config.loader import (
 from ..config import InvalidOption, VSCode
 from ..envfallback import FALLBACKS, resolve
 from . import running
-from .report import FAIL, OK, WARN, Check, guarded
+from .report import Check, Named, doctor_check
 
 CONFIG_BASENAMES = ("jupyter_config", "jupyter_server_config", "jupyter_jupyter_vscode_config")
 DEFAULT = "default"
@@ -80,8 +81,6 @@ class Options:
 def config_paths() -> list[str]:
     """The directories ServerApp reads config from, highest priority first
     (jupyter_core's JupyterApp.config_file_paths)."""
-    from jupyter_core.paths import jupyter_config_dir, jupyter_config_path
-
     paths = jupyter_config_path()
     if jupyter_config_dir() not in paths:
         paths.insert(0, jupyter_config_dir())
@@ -238,27 +237,21 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-@guarded("config files")
-def check_config_files(opts: Options) -> Check:
-    name = "config files"
+@doctor_check("config files")
+def check_config_files(c: Named, opts: Options) -> Check:
     if opts.file_errors:
-        return Check(
-            name,
-            FAIL,
+        return c.fail(
             "cannot load: " + "; ".join(opts.file_errors),
             "fix the file: Jupyter skips a config file that raises, so none of its settings apply",
         )
     detail = ", ".join(opts.files) if opts.files else "none found in " + ", ".join(config_paths())
-    return Check(name, OK, detail)
+    return c.ok(detail)
 
 
-@guarded("options")
-def check_options(opts: Options) -> Check:
-    name = "options"
+@doctor_check("options")
+def check_options(c: Named, opts: Options) -> Check:
     if opts.errors:
-        return Check(
-            name,
-            FAIL,
+        return c.fail(
             "; ".join(opts.errors),
             "fix or unset the value and restart Jupyter: until then VS Code stays off (its page "
             "and status name the option)",
@@ -268,7 +261,7 @@ def check_options(opts: Options) -> Check:
     if folder and folder.value and not os.path.isdir(os.path.expanduser(str(folder.value))):
         warnings.append(f"c.VSCode.folder={folder.value!r} ({folder.source}) is not a directory")
     if warnings:
-        return Check(name, WARN, "; ".join(warnings), "remove or correct the setting named above")
+        return c.warn("; ".join(warnings), "remove or correct the setting named above")
     changed = sorted(n for n, o in opts.values.items() if o.source != DEFAULT)
     detail = "all valid" + (f"; set: {', '.join(changed)}" if changed else "; all defaults")
-    return Check(name, OK, detail)
+    return c.ok(detail)

@@ -3,12 +3,16 @@ register a second VS Code."""
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import metadata
 from typing import Any
 
+from jupyter_core.paths import jupyter_path
+
 from ..installer import compat
-from .report import FAIL, OK, WARN, Check, guarded
+from .options import config_paths
+from .report import Check, Named, doctor_check
 
 #: distribution -> (minimum version, why)
 REQUIREMENTS = {
@@ -36,9 +40,8 @@ def _version(dist: str) -> str | None:
         return None
 
 
-@guarded("Jupyter packages")
-def check_versions() -> Check:
-    name = "Jupyter packages"
+@doctor_check("Jupyter packages")
+def check_versions(c: Named) -> Check:
     found: list[str] = []
     problems: list[str] = []
     for dist, (minimum, why) in {**REQUIREMENTS, **OPTIONAL}.items():
@@ -60,35 +63,29 @@ def check_versions() -> Check:
             for d, (m, _) in {**REQUIREMENTS, **OPTIONAL}.items()
             if any(p.startswith(d + " ") for p in problems)
         )
-        return Check(
-            name,
-            FAIL,
+        return c.fail(
             detail + "; " + "; ".join(problems),
             f"pip install -U {pins} (in the environment Jupyter runs from), then restart Jupyter",
         )
-    return Check(name, OK, detail + "; websockets over unix sockets supported")
+    return c.ok(detail + "; websockets over unix sockets supported")
 
 
-@guarded("server extension")
-def check_server_extension(config: Any = None) -> Check:
+@doctor_check("server extension")
+def check_server_extension(c: Named, config: Any = None) -> Check:
     """Enabled in the jupyter_server_config(.d) files, as ServerApp.find_server_extensions reads
     them (what `jupyter server extension list` shows per directory), unless a config file sets
     c.ServerApp.jpserver_extensions for it, which takes precedence."""
+    # lazy: jupyter_server is heavy to import and only this check needs it
     from jupyter_server.extension.config import ExtensionConfigManager
 
-    from .options import config_paths
-
-    name = "server extension"
     try:
         explicit = config["ServerApp"]["jpserver_extensions"][EXTENSION]
     except Exception:  # noqa: BLE001 - not set (or not a mapping): the .d files decide
         explicit = None
     if explicit is not None:
         if explicit:
-            return Check(name, OK, f"{EXTENSION} enabled by c.ServerApp.jpserver_extensions")
-        return Check(
-            name,
-            FAIL,
+            return c.ok(f"{EXTENSION} enabled by c.ServerApp.jpserver_extensions")
+        return c.fail(
             f"{EXTENSION} is disabled by c.ServerApp.jpserver_extensions in a config file",
             f"set c.ServerApp.jpserver_extensions[{EXTENSION!r}] = True, then restart Jupyter",
         )
@@ -101,39 +98,28 @@ def check_server_extension(config: Any = None) -> Check:
         if EXTENSION in ExtensionConfigManager(read_config_path=[d]).get_jpserver_extensions()
     ]
     if enabled:
-        return Check(name, OK, f"{EXTENSION} enabled (in {', '.join(where)})")
+        return c.ok(f"{EXTENSION} enabled (in {', '.join(where)})")
     if where:
-        return Check(
-            name,
-            FAIL,
+        return c.fail(
             f"{EXTENSION} is disabled (in {', '.join(where)})",
             f"jupyter server extension enable {EXTENSION}, then restart Jupyter",
         )
-    return Check(
-        name,
-        FAIL,
+    return c.fail(
         f"{EXTENSION} is not enabled in any of {', '.join(paths)}",
         f"reinstall the package (pip install jupyter-vscode puts the enabling file in "
         f"etc/jupyter/jupyter_server_config.d), or `jupyter server extension enable {EXTENSION}`",
     )
 
 
-@guarded("labextension")
-def check_labextension() -> Check:
-    import json
-
-    from jupyter_core.paths import jupyter_path
-
-    name = "labextension"
+@doctor_check("labextension")
+def check_labextension(c: Named) -> Check:
     for directory in jupyter_path("labextensions"):
         package = os.path.join(directory, LABEXTENSION, "package.json")
         if os.path.isfile(package):
             with open(package) as f:
                 version = json.load(f).get("version", "?")
-            return Check(name, OK, f"{LABEXTENSION} {version} at {os.path.dirname(package)}")
-    return Check(
-        name,
-        WARN,
+            return c.ok(f"{LABEXTENSION} {version} at {os.path.dirname(package)}")
+    return c.warn(
         f"{LABEXTENSION} not found in " + ", ".join(jupyter_path("labextensions")),
         "no VS Code tile in JupyterLab (the <base_url>vscode/ URL still works): reinstall "
         "jupyter-vscode from a wheel, or build it (`pip install .` needs Node.js)",
@@ -150,9 +136,8 @@ def _server_proxy_config_names(config: Any) -> list[str]:
     return [str(n) for n in (servers or {}) if str(n).lower() in CONFLICTING_NAMES]
 
 
-@guarded("conflicting packages")
-def check_conflicts(config: Any = None) -> Check:
-    name = "conflicting packages"
+@doctor_check("conflicting packages")
+def check_conflicts(c: Named, config: Any = None) -> Check:
     found: list[str] = []
     uninstall: list[str] = []
     for dist in CONFLICTING_DISTS:
@@ -170,7 +155,7 @@ def check_conflicts(config: Any = None) -> Check:
     for server in configured:
         found.append(f"c.ServerProxy.servers[{server!r}] in Jupyter's config")
     if not found:
-        return Check(name, OK, "none")
+        return c.ok("none")
     hint = (
         "they register a second VS Code with jupyter-server-proxy, which listens on an open "
         "TCP port with no password; remove them"
@@ -179,4 +164,4 @@ def check_conflicts(config: Any = None) -> Check:
         hint += f": pip uninstall {' '.join(uninstall)}"
     if configured:
         hint += "; delete the c.ServerProxy.servers entry"
-    return Check(name, WARN, "; ".join(found), hint + ", then restart Jupyter")
+    return c.warn("; ".join(found), hint + ", then restart Jupyter")

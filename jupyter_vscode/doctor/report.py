@@ -1,11 +1,15 @@
-"""The result types of ``jupyter vscode doctor`` and the order its checks run in."""
+"""The result types of ``jupyter vscode doctor``, and a check's name, written once.
+
+Which checks run and in which order is runner.py; this module imports no check."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Concatenate, Generic, ParamSpec
+
+P = ParamSpec("P")
 
 OK = "ok"
 WARN = "warn"
@@ -33,7 +37,7 @@ class Report:
     #: {"file": path or None, "lines": [...]}
     log: dict[str, Any] = field(default_factory=lambda: {"file": None, "lines": []})
     notes: list[str] = field(default_factory=list)
-    #: the SageMaker lifecycle script's last run (lifecycle_log.LastRun.to_json), if it logged
+    #: the SageMaker lifecycle script's last run (sagemaker.log.LastRun.to_json), if it logged
     lifecycle: dict[str, str] | None = None
 
     @property
@@ -52,68 +56,74 @@ class Report:
         }
 
 
-def guarded(name: str) -> Callable[[Callable[..., Check]], Callable[..., Check]]:
+def _crashed(name: str, e: Exception) -> Check:
+    return Check(
+        name,
+        FAIL,
+        f"the check itself failed: {type(e).__name__}: {e}",
+        "please include this report in a bug report for jupyter-vscode",
+    )
+
+
+def guarded(name: str) -> Callable[[Callable[P, Check]], Callable[P, Check]]:
     """Turn any exception of a check into a failed check named ``name`` with its message."""
 
-    def wrap(func: Callable[..., Check]) -> Callable[..., Check]:
+    def wrap(func: Callable[P, Check]) -> Callable[P, Check]:
         @functools.wraps(func)
-        def inner(*args: Any, **kwargs: Any) -> Check:
+        def inner(*args: P.args, **kwargs: P.kwargs) -> Check:
             try:
                 return func(*args, **kwargs)
             except Exception as e:  # noqa: BLE001 - a doctor must report, not crash
-                return Check(
-                    name,
-                    FAIL,
-                    f"the check itself failed: {type(e).__name__}: {e}",
-                    "please include this report in a bug report for jupyter-vscode",
-                )
+                return _crashed(name, e)
 
         return inner
 
     return wrap
 
 
-def run(lines: int = 20, start: bool = True) -> Report:
-    """Run every check; never raises (except KeyboardInterrupt)."""
-    from . import checks, lifecycle, logtail, options, packages, running, system
+class Named:
+    """A line of the report by its name, written once: the results it can have are built from
+    it (``FOUND.fail(...)``) and other checks' hints refer to ``FOUND.name``."""
 
-    report = Report()
-    add = report.checks.append
+    def __init__(self, name: str) -> None:
+        self.name = name
 
-    opts = options.load()
-    report.options = opts.as_json()
-    found = checks.lookup(opts)
-    # first: on a machine a lifecycle script sets up, its log explains a failure
-    first = lifecycle.check_last_run(found.lookup, found.path is not None)
-    if first is not None:
-        report.lifecycle = first[1]
-        add(first[0])
-    add(found.check)
-    report.notes.extend(checks.install_notes(found))
-    add(checks.check_version(found))
-    if start:
-        add(checks.check_start(found, opts))
-    else:
-        report.notes.append("the start test was skipped (--no-start)")
+    def __repr__(self) -> str:
+        return f"<doctor check {self.name!r}>"
 
-    add(system.check_glibc())
-    add(system.check_platform())
-    add(system.check_python())
-    add(system.check_node(found.path))
-    add(packages.check_versions())
-    add(packages.check_server_extension(opts.config))
-    add(packages.check_labextension())
-    add(packages.check_conflicts(opts.config))
-    add(system.check_env_vars())
-    add(options.check_config_files(opts))
-    add(options.check_options(opts))
+    def ok(self, detail: str) -> Check:
+        return Check(self.name, OK, detail)
 
-    try:
-        report.log = logtail.newest_log(opts.log_dir, lines)
-    except Exception as e:  # noqa: BLE001 - a doctor must report, not crash
-        report.log = {"file": None, "lines": [], "error": f"{type(e).__name__}: {e}"}
-    if opts.servers is not None:  # else the 'options' check says why they are not listed
-        from jupyter_core.paths import jupyter_runtime_dir
+    def warn(self, detail: str, hint: str = "") -> Check:
+        return Check(self.name, WARN, detail, hint)
 
-        report.notes.extend(running.notes(opts.servers, jupyter_runtime_dir()))
-    return report
+    def fail(self, detail: str, hint: str = "") -> Check:
+        return Check(self.name, FAIL, detail, hint)
+
+    def crashed(self, e: Exception) -> Check:
+        return _crashed(self.name, e)
+
+
+class NamedCheck(Named, Generic[P]):
+    """A check function with its name: calling it runs the function, given this object first
+    (to build its result), and turns an exception into a failed check (:func:`guarded`)."""
+
+    def __init__(self, name: str, func: Callable[Concatenate[Named, P], Check]) -> None:
+        super().__init__(name)
+        self.func = func
+        functools.update_wrapper(self, func)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Check:
+        try:
+            return self.func(self, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - a doctor must report, not crash
+            return self.crashed(e)
+
+
+def doctor_check(name: str) -> Callable[[Callable[Concatenate[Named, P], Check]], NamedCheck[P]]:
+    """``@doctor_check("glibc") def check_glibc(c: Named) -> Check: return c.ok(...)``."""
+
+    def wrap(func: Callable[Concatenate[Named, P], Check]) -> NamedCheck[P]:
+        return NamedCheck(name, func)
+
+    return wrap

@@ -74,6 +74,7 @@ def read_cmdline(pid: int) -> list[str]:
 
 def find(runtime_dir: str | None = None) -> list[Server]:
     """The running Jupyter servers of this user, each with its ``--VSCode.*`` options."""
+    # lazy: jupyter_server.serverapp is heavy to import; only this listing needs it
     from jupyter_server.serverapp import list_running_servers
 
     servers = []

@@ -14,37 +14,26 @@ from ..codeserver import SCRUBBED_ENV
 from ..installer import compat
 from ..installer.layout import Layout, install_dir_of
 from ..locate import INSTALL_HINT
-from .report import FAIL, OK, WARN, Check, guarded
+from .report import Check, Named, doctor_check
 
 
-def glibc_version() -> str | None:
-    """e.g. '2.36'; None when the C library is not glibc (musl, macOS)."""
-    glibc = compat.detect_glibc()
-    return compat.format_glibc(glibc) if glibc else None
-
-
-@guarded("glibc")
-def check_glibc() -> Check:
+@doctor_check("glibc")
+def check_glibc(c: Named) -> Check:
     """Which code-server releases run here, as the installer decides it (installer/compat.py)."""
-    name = "glibc"
     glibc = compat.detect_glibc()
     if glibc is None:
         if sys.platform.startswith("linux"):
-            return Check(
-                name,
-                WARN,
+            return c.warn(
                 "not glibc (musl, e.g. Alpine?): code-server's release builds need glibc",
                 "use a glibc-based image (Debian, Ubuntu, Amazon Linux), or build code-server "
                 "from source for this C library",
             )
-        return Check(name, OK, f"not applicable on {sys.platform}")
+        return c.ok(f"not applicable on {sys.platform}")
     have = compat.format_glibc(glibc)
     cap = compat.binding_cap(glibc)
     if cap is None:
-        return Check(name, OK, have)
-    return Check(
-        name,
-        WARN,
+        return c.ok(have)
+    return c.warn(
         f"{have}: code-server {cap.first_needing} and newer need glibc ≥ "
         f"{compat.format_glibc(cap.needs)} ({cap.why}); {cap.newest} is the newest release "
         "that runs here",
@@ -53,8 +42,8 @@ def check_glibc() -> Check:
     )
 
 
-@guarded("OS")
-def check_platform() -> Check:
+@doctor_check("OS")
+def check_platform(c: Named) -> Check:
     detail = f"{platform.system()} {platform.release()} {platform.machine()}"
     try:
         info = platform.freedesktop_os_release()
@@ -62,19 +51,17 @@ def check_platform() -> Check:
     except (OSError, AttributeError):
         pass
     if platform.system() != "Linux":
-        return Check(
-            "OS",
-            WARN,
+        return c.warn(
             detail,
             "jupyter-vscode is tested on Linux only; `jupyter vscode install` supports Linux",
         )
-    return Check("OS", OK, detail)
+    return c.ok(detail)
 
 
-@guarded("Python")
-def check_python() -> Check:
+@doctor_check("Python")
+def check_python(c: Named) -> Check:
     # jupyter-vscode does not install on Python < 3.10, so there is nothing to fail here
-    return Check("Python", OK, f"{platform.python_version()} ({sys.executable})")
+    return c.ok(f"{platform.python_version()} ({sys.executable})")
 
 
 def _node_version(node: str) -> str:
@@ -119,39 +106,31 @@ def code_server_node(executable: str) -> tuple[str | None, str]:
     return None, ""
 
 
-@guarded("Node.js")
-def check_node(executable: str | None) -> Check:
-    name = "Node.js"
+@doctor_check("Node.js")
+def check_node(c: Named, executable: str | None) -> Check:
     if executable is not None:
         node, why = code_server_node(executable)
         if why:
             if node is None or not os.path.exists(node):
-                return Check(
-                    name,
-                    FAIL,
+                return c.fail(
                     f"code-server runs on {why}, but it is missing ({node or 'not on PATH'})",
                     f"reinstall code-server: `{INSTALL_HINT} --force`",
                 )
-            return Check(name, OK, f"{_node_version(node)} at {node} ({why})")
+            return c.ok(f"{_node_version(node)} at {node} ({why})")
     on_path = shutil.which("node")
     if on_path is None:
-        return Check(name, OK, "no node on PATH (not needed to run code-server)")
-    return Check(
-        name,
-        OK,
+        return c.ok("no node on PATH (not needed to run code-server)")
+    return c.ok(
         f"{_node_version(on_path)} at {on_path} (on PATH; informational)",
     )
 
 
-@guarded("environment")
-def check_env_vars() -> Check:
-    name = "environment"
+@doctor_check("environment")
+def check_env_vars(c: Named) -> Check:
     present = [v for v in SCRUBBED_ENV if os.environ.get(v) is not None]
     if not present:
-        return Check(name, OK, "none of " + ", ".join(SCRUBBED_ENV) + " is set")
-    return Check(
-        name,
-        OK,
+        return c.ok("none of " + ", ".join(SCRUBBED_ENV) + " is set")
+    return c.ok(
         "set in this environment: "
         + ", ".join(present)
         + " (they would make code-server listen elsewhere, ask for a password or hand off to "

@@ -1,9 +1,10 @@
 """Installing code-server into the prefix where the Jupyter extension looks for it."""
 
-from .core import InstallOptions, InstallResult, install
+from .core import InstallResult, install
 from .errors import InstallError
 from .layout import InstalledVersion, Layout
-from .methods import AUTO, METHODS
+from .methods import METHODS
+from .options import AUTO, InstallOptions
 from .report import Reporter
 
 __all__ = [

@@ -15,45 +15,22 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import compat, errors, integrity
+from .base import BuildContext, InstallMethod, Release
 from .inuse import human_size, process_name
 from .layout import InstalledVersion, Layout, Removed, version_dir_name, write_marker
 from .lock import InstallLock
-from .methods import AUTO, METHODS, BuildContext, Method, Release, choose_method, kinds_for
+from .methods import METHODS, choose_method, kinds_for
+from .options import AUTO, InstallOptions
 from .report import Reporter
 from .verify import verify_executable
 
 #: Below this much free space in the prefix we warn (an npm install is ~620 MB, plus cache).
 LOW_DISK_BYTES = 1_500_000_000
-
-
-@dataclass
-class InstallOptions:
-    prefix: Path
-    method: str = AUTO
-    version: str | None = None
-    force: bool = False
-    #: remove versions other than the active one (not those a running process uses) and
-    #: leftovers of interrupted installs, also when nothing else changes.
-    prune: bool = True
-    lock_timeout: float = 1800.0
-    #: file method: the release tarball, a local path or an http(s) URL.
-    source: str | None = None
-    #: standalone method: base URL of the release tarballs (else $JUPYTER_VSCODE_RELEASES_URL,
-    #: else GitHub's release downloads).
-    mirror: str | None = None
-    #: expected sha256 of the tarball (standalone/file); else the pinned table in checksums.py.
-    sha256: str | None = None
-    #: the host's glibc as "2.31"; None = read it from os.confstr (tests inject other values).
-    glibc: str | None = None
-    #: seconds between download progress lines when stderr is not a terminal.
-    progress_interval: float = 5.0
-    #: follow plain http:// URLs (--from, --mirror, the version list, redirects); else refused.
-    allow_insecure_http: bool = False
 
 
 @dataclass
@@ -76,7 +53,7 @@ class InstallResult:
 def install(
     options: InstallOptions,
     reporter: Reporter | None = None,
-    methods: dict[str, Callable[[], Method]] | None = None,
+    methods: Mapping[str, type[InstallMethod]] | None = None,
 ) -> InstallResult:
     reporter = reporter or Reporter()
     methods = methods if methods is not None else METHODS
@@ -87,7 +64,8 @@ def install(
     glibc = compat.parse_glibc(options.glibc) if options.glibc else compat.detect_glibc()
     kinds = kinds_for(options.method)
     # The version we know without any network: --version, or the name of the --from tarball.
-    hint = requested or _source_version(options)
+    chosen = methods.get(options.method)
+    hint = requested or (chosen.version_hint(options) if chosen is not None else None)
     if hint and compat.is_release(hint):
         compat.check_runs(hint, glibc)  # refuse before downloading anything
 
@@ -104,7 +82,7 @@ def install(
             return InstallResult(present, False, layout.bin_link)
 
     _ensure_writable(layout.prefix)
-    method: Method | None = None
+    method: InstallMethod | None = None
 
     with InstallLock(layout.lock_file, timeout=options.lock_timeout, on_wait=reporter.info):
         try:
@@ -127,13 +105,11 @@ def install(
                     why = "" if method_name == "standalone" else " (no release tarball reachable)"
                     reporter.info(f"install method: {method_name}{why}")
                 method = methods[method_name]()
-                configure = getattr(method, "configure", None)
-                if configure is not None:
-                    configure(options, layout.staging, reporter)
+                method.configure(options, layout.staging, reporter)
                 method.check()
                 release = _resolve(method, requested, glibc, reporter)
                 compat.check_runs(release.version, glibc)
-                kind = getattr(method, "kind", method_name)
+                kind = method.install_kind()
                 present = _installed(
                     layout, release.version, (kind,) if options.force else (kind, *kinds)
                 )
@@ -154,9 +130,8 @@ def install(
             if options.prune:
                 _prune(layout, result, reporter)
         finally:
-            close = getattr(method, "close", None)
-            if close is not None:
-                close()
+            if method is not None:
+                method.close()
     return result
 
 
@@ -178,28 +153,28 @@ def _prune(layout: Layout, result: InstallResult, reporter: Reporter) -> None:
 
 
 def _resolve(
-    method: Method, requested: str | None, glibc: compat.Glibc | None, reporter: Reporter
+    method: InstallMethod, requested: str | None, glibc: compat.Glibc | None, reporter: Reporter
 ) -> Release:
-    where = getattr(method, "registry_label", "the npm registry")
+    where = method.registry_label
     cap = compat.version_cap(glibc)
     if requested:
         reporter.info(f"checking code-server {requested} on {where}")
         return method.resolve(requested)
-    at_most = getattr(method, "resolve_at_most", None)
-    if cap is not None and at_most is not None:
+    if cap is not None and method.resolves_at_most:
         assert glibc is not None
         reporter.info(
-            f"glibc {glibc[0]}.{glibc[1]}: code-server {cap} is the newest release that runs here"
+            f"glibc {compat.format_glibc(glibc)}: code-server {cap} is the newest release that "
+            "runs here"
         )
         reporter.info(f"asking {where} for the newest code-server up to {cap}")
-        return at_most(cap)  # type: ignore[no-any-return]
+        return method.resolve_at_most(cap)
     reporter.info(f"asking {where} for the newest code-server")
     return method.resolve(None)
 
 
 def _build(
     layout: Layout,
-    method: Method,
+    method: InstallMethod,
     method_name: str,
     kind: str,
     release: Release,
@@ -246,16 +221,6 @@ def _installed(layout: Layout, version: str, kinds: tuple[str, ...]) -> Installe
         if layout.is_active(candidate):
             return candidate
     return found[0] if found else None
-
-
-def _source_version(options: InstallOptions) -> str | None:
-    if options.method != "file" or not options.source:
-        return None
-    from .standalone import FileMethod
-
-    method = FileMethod()
-    method.source = options.source
-    return method.version_hint()
 
 
 def _ensure_writable(prefix: Path) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..codeserver import child_env
 from . import errors
 from .report import Reporter
 
@@ -76,8 +77,6 @@ def install_extensions(
     gallery: str | None = None,
     timeout: float = 900.0,
 ) -> None:
-    from ..codeserver import child_env
-
     if not extensions:
         return
     args: list[str] = []

@@ -1,11 +1,8 @@
-"""Install methods: how a code-server version gets built into a staging directory.
+"""The install methods by name, and which one ``--method auto`` picks.
 
-A method is anything with the :class:`Method` shape; to add one, implement it in its own
-module, register it in :data:`METHODS`, and teach :func:`choose_method` when ``auto`` should
-pick it. Optional extras a method may have, used by core when present: ``kind`` (the
-``versions/<version>-<kind>`` suffix, default its name), ``configure(options, staging,
-reporter)``, ``resolve_at_most(cap)`` (newest version not newer than ``cap``), ``version_hint()``
-(the version known without network, for the no-op fast path) and ``close()``.
+A method subclasses :class:`~.base.InstallMethod` in its own module (which imports base.py,
+never this registry); to add one, register its class in :data:`METHODS` and teach
+:func:`choose_method` when ``auto`` should pick it.
 
 ``auto`` is ``standalone`` (the release tarball: no compiler, ~1 minute) when the releases URL
 answers within a few seconds, like coder's install.sh, else ``npm``.
@@ -14,73 +11,26 @@ answers within a few seconds, like coder's install.sh, else ``npm``.
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
-from .report import Reporter
+from .base import InstallMethod
+from .download import reachable, releases_url
+from .errors import InstallError
+from .npm import NpmMethod
+from .options import AUTO
+from .standalone import FileMethod, StandaloneMethod, release_arch
 
-AUTO = "auto"
+__all__ = ["AUTO", "KINDS", "METHODS", "PROBE_TIMEOUT", "choose_method", "kinds_for"]
 
-
-@dataclass(frozen=True)
-class Release:
-    """A code-server version that a method has confirmed it can install."""
-
-    version: str
-    node_major: int = 0
-
-
-@dataclass(frozen=True)
-class BuildContext:
-    log: Path
-    reporter: Reporter
-
-
-class Method(Protocol):
-    name: str
-
-    def check(self) -> None:
-        """Raise InstallError if this method cannot work here (e.g. npm missing)."""
-
-    def resolve(self, requested: str | None) -> Release:
-        """Turn ``requested`` (None = newest) into an exact, existing version."""
-
-    def build(self, stage: Path, release: Release, ctx: BuildContext) -> dict[str, str]:
-        """Build ``release`` into ``stage`` so that ``stage/bin/code-server`` runs it.
-
-        Returns extra fields for the install marker.
-        """
-
-
-def _npm() -> Method:
-    from .npm import NpmMethod
-
-    return NpmMethod()
-
-
-def _standalone() -> Method:
-    from .standalone import StandaloneMethod
-
-    return StandaloneMethod()
-
-
-def _file() -> Method:
-    from .standalone import FileMethod
-
-    return FileMethod()
-
-
-#: name -> factory. The CLI's --method choices are ``auto`` plus these keys.
-METHODS: dict[str, Callable[[], Method]] = {
-    "standalone": _standalone,
-    "npm": _npm,
-    "file": _file,
+#: name -> method class. The CLI's --method choices are ``auto`` plus these keys.
+METHODS: dict[str, type[InstallMethod]] = {
+    "standalone": StandaloneMethod,
+    "npm": NpmMethod,
+    "file": FileMethod,
 }
 
 #: Where each method's installs live: ``versions/<version>-<kind>``. ``file`` installs the same
 #: release tarball as ``standalone``, so an install from either satisfies both.
-KINDS = {"standalone": "standalone", "file": "standalone", "npm": "npm"}
+KINDS = {name: method.install_kind() for name, method in METHODS.items()}
 
 #: Seconds ``auto`` waits for the releases URL before it falls back to npm.
 PROBE_TIMEOUT = 5.0
@@ -111,10 +61,6 @@ def choose_method(
         return requested
     if "standalone" not in available:
         return "npm"
-    from .download import reachable, releases_url
-    from .errors import InstallError
-    from .standalone import release_arch
-
     try:
         release_arch()
     except InstallError:

@@ -28,9 +28,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from . import allowscripts, errors
+from .base import BuildContext, InstallMethod, Release
 from .buildtools import find_toolchain, has_gssapi
 from .integrity import NPM as NPM_INTEGRITY
-from .methods import BuildContext, Release
 from .platforms import node_package
 from .procrun import run_captured, run_logged
 
@@ -96,13 +96,14 @@ if (bad.length) { console.error(bad.join("\\n")); process.exit(1); }
 """
 
 
-class NpmMethod:
+class NpmMethod(InstallMethod):
     name = "npm"
+    registry_label = "the npm registry"
 
     def __init__(self, npm: str | None = None) -> None:
         self._npm = npm
 
-    # -- Method protocol -----------------------------------------------------------------------
+    # -- InstallMethod -----------------------------------------------------------------------
 
     def check(self) -> None:
         self.npm()

@@ -26,14 +26,14 @@ import re
 import shutil
 import urllib.parse
 from pathlib import Path
-from typing import Any
 
 from ..redact import redact_urls
 from . import errors
+from .base import BuildContext, InstallMethod, Release
 from .compat import newest_at_most
 from .download import download, registry_versions, releases_url, sha256_file
 from .integrity import Expected, expected_sha256
-from .methods import BuildContext, Release
+from .options import InstallOptions
 from .report import Reporter
 from .tarball import RELEASE_NAME, read_version, safe_extract
 
@@ -54,7 +54,7 @@ def tarball_name(version: str, arch: str) -> str:
     return f"code-server-{version}-linux-{arch}.tar.gz"
 
 
-class _TarballMethod:
+class _TarballMethod(InstallMethod):
     kind = KIND
 
     def __init__(self) -> None:
@@ -66,19 +66,19 @@ class _TarballMethod:
         self.reporter = Reporter(quiet=True)
         self.progress_interval = 5.0
 
-    def configure(self, options: Any, staging: Path, reporter: Reporter) -> None:
+    def configure(self, options: InstallOptions, staging: Path, reporter: Reporter) -> None:
         """Take --sha256/--mirror/--from from the install options; staging is where downloads
         go (inside the prefix, cleared by the next run if we are killed)."""
-        sha = getattr(options, "sha256", None)
+        sha = options.sha256
         self.sha256 = sha.strip().lower() if sha else None
         if self.sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
             raise errors.InstallError(f"--sha256 {sha!r} is not 64 hexadecimal digits.")
-        self.mirror = getattr(options, "mirror", None)
-        self.source = getattr(options, "source", None)
-        self.allow_http = bool(getattr(options, "allow_insecure_http", False))
+        self.mirror = options.mirror
+        self.source = options.source
+        self.allow_http = options.allow_insecure_http
         self.staging = staging
         self.reporter = reporter
-        self.progress_interval = getattr(options, "progress_interval", 5.0)
+        self.progress_interval = options.progress_interval
 
     def check(self) -> None:
         release_arch()
@@ -136,6 +136,7 @@ class _TarballMethod:
 class StandaloneMethod(_TarballMethod):
     name = "standalone"
     registry_label = "the npm registry's version list"
+    resolves_at_most = True
 
     def resolve(self, requested: str | None) -> Release:
         if requested:
@@ -187,9 +188,10 @@ class FileMethod(_TarballMethod):
             raise errors.source_required()
         super().check()
 
-    def version_hint(self) -> str | None:
-        """The version in the tarball's name, if it has one (cheap: no download)."""
-        match = RELEASE_NAME.search(_basename(self.source or ""))
+    @classmethod
+    def version_hint(cls, options: InstallOptions) -> str | None:
+        """The version in the --from tarball's name, if it has one (cheap: no download)."""
+        match = RELEASE_NAME.search(_basename(options.source or ""))
         return match.group(1) if match else None
 
     def resolve(self, requested: str | None) -> Release:

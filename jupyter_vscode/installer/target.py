@@ -139,8 +139,6 @@ def _code_server(opts: options.Options) -> tuple[Lookup, str]:
 def server_code_server() -> tuple[Lookup, str] | None:
     """The code-server the Jupyter server would run now and how it was configured; None when
     that cannot be worked out (never raises: it only feeds a note)."""
-    from ..doctor import options
-
     try:
         return _code_server(options.load())
     except Exception:  # noqa: BLE001 - a note must not fail an install
