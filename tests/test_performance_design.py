@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from .conftest import wait_until
+from .support.procs import wait_until
 
 
 async def get(jp_fetch, *parts, **kw):
