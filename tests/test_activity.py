@@ -15,7 +15,7 @@ from jupyter_vscode.config import VSCode
 from jupyter_vscode.idle import STARTUP_LIMIT, STARTUP_QUIET
 from jupyter_vscode.supervisor import Supervisor
 
-from .conftest import wait_until
+from .support.procs import wait_until
 
 UDD = b"/home/u/.local/share/code-server"
 
@@ -162,11 +162,11 @@ async def activity_decisions(caplog, name: str, count: int) -> list[str]:
 
 
 async def test_start_up_tail_after_opening_a_window_is_not_use(
-    jp_ws_fetch, jp_fetch, supervisor, caplog, monkeypatch
+    jp_ws_fetch, jp_fetch, supervisor, caplog, monkeypatch, stub_code_server
 ):
     """The finding: an untouched, just-opened window's own start-up requests moved
     last_activity. Sent through the proxy's relay as the browser sent them."""
-    monkeypatch.setenv("STUB_WS_HOLD", "1")
+    stub_code_server.hold_websockets()
     clock = Clock()
     monkeypatch.setattr(supervisor.idle, "clock", clock)
     name = supervisor.idle.log.name
@@ -275,7 +275,7 @@ async def test_insecure_context_is_reported_once(jp_fetch, caplog):
 
 
 @pytest.mark.vscode(trusted_origins=["jupyter.example.org"])
-async def test_trusted_origins_reach_code_server(jp_fetch, tmp_path):
+async def test_trusted_origins_reach_code_server(jp_fetch, stub_code_server):
     assert (await jp_fetch("vscode/", raise_error=False)).code == 200
-    argv = json.loads((tmp_path / "stub-record.jsonl").read_text().splitlines()[0])["argv"]
+    argv = stub_code_server.argv()
     assert argv[argv.index("--trusted-origins") + 1] == "jupyter.example.org"

@@ -71,7 +71,9 @@ def test_routes_are_found(jp_serverapp, vscode_options):
 
 
 @MODES
-async def test_no_route_answers_without_authentication(jp_serverapp, http_server_client, tmp_path):
+async def test_no_route_answers_without_authentication(
+    jp_serverapp, http_server_client, stub_code_server
+):
     checked = 0
     for pattern, handler in our_routes(jp_serverapp.web_app):
         for method in methods_of(handler):
@@ -90,7 +92,7 @@ async def test_no_route_answers_without_authentication(jp_serverapp, http_server
             checked += 1
     assert checked >= 8
     # and nothing was started by an anonymous request
-    assert not (tmp_path / "stub-record.jsonl").exists()
+    assert not stub_code_server.ran
 
 
 class DenyVSCode(Authorizer):
@@ -102,7 +104,7 @@ class DenyVSCode(Authorizer):
 
 @MODES
 @pytest.mark.serverapp(authorizer_class=DenyVSCode)
-async def test_unauthorized_user_gets_403_everywhere(jp_serverapp, jp_fetch, tmp_path):
+async def test_unauthorized_user_gets_403_everywhere(jp_serverapp, jp_fetch, stub_code_server):
     for pattern, handler in our_routes(jp_serverapp.web_app):
         if handler.__name__ == "AddSlashHandler":
             continue
@@ -116,4 +118,4 @@ async def test_unauthorized_user_gets_403_everywhere(jp_serverapp, jp_fetch, tmp
             assert r.code == 403, (pattern, method, r.code)
     # Jupyter itself still works for this user
     assert (await jp_fetch("api", "contents")).code == 200
-    assert not (tmp_path / "stub-record.jsonl").exists()
+    assert not stub_code_server.ran

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -21,18 +20,11 @@ from tornado.websocket import websocket_connect
 
 from jupyter_vscode.credentials import strip_token_body, strip_token_query, strip_token_url
 
-from .test_supervision import records
+from .support.stub import StubCodeServer
 
 
-def received(tmp_path: Path) -> list[dict]:
-    path = tmp_path / "stub-requests.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def last_echo(tmp_path: Path) -> dict:
-    return [r for r in received(tmp_path) if r["path"].startswith("/echo")][-1]
+def last_echo(stub: StubCodeServer) -> dict:
+    return [r for r in stub.requests() if r["path"].startswith("/echo")][-1]
 
 
 @pytest.fixture
@@ -54,15 +46,15 @@ def fetch(http_server_client, jp_base_url):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("name", ["token", "%74oken", "tok%65n", "%74%6F%6B%65%6E", "t%6Fken"])
-async def test_token_query_in_any_spelling_is_stripped(fetch, token, tmp_path, name):
+async def test_token_query_in_any_spelling_is_stripped(fetch, token, name, stub_code_server):
     r = await fetch(f"vscode/echo?a=%2Fx%20y+z&{name}={token}&b&c=%74oken")
     assert r.code == 200, r.body  # Jupyter took the token from that spelling
-    seen = last_echo(tmp_path)
+    seen = last_echo(stub_code_server)
     assert seen["path"] == "/echo?a=%2Fx%20y+z&b&c=%74oken"  # the rest byte-for-byte
     assert token not in json.dumps(seen)
 
 
-async def test_form_body_token_is_stripped(fetch, token, tmp_path):
+async def test_form_body_token_is_stripped(fetch, token, stub_code_server):
     r = await fetch(
         "vscode/echo",
         method="POST",
@@ -70,12 +62,12 @@ async def test_form_body_token_is_stripped(fetch, token, tmp_path):
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert r.code == 200, r.body
-    seen = last_echo(tmp_path)
+    seen = last_echo(stub_code_server)
     assert seen["body"] == "keep=1&x=%41+b"
     assert token not in json.dumps(seen)
 
 
-async def test_multipart_body_token_is_stripped(fetch, token, tmp_path):
+async def test_multipart_body_token_is_stripped(fetch, token, stub_code_server):
     def part(name: str, value: str) -> bytes:
         return (
             f'--BOUNDARY\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
@@ -89,25 +81,27 @@ async def test_multipart_body_token_is_stripped(fetch, token, tmp_path):
         headers={"Content-Type": "multipart/form-data; boundary=BOUNDARY"},
     )
     assert r.code == 200, r.body
-    seen = last_echo(tmp_path)
+    seen = last_echo(stub_code_server)
     expected = part("keep", "1") + part("file", "x\r\ny") + b"--BOUNDARY--\r\n"
     assert seen["body"].encode("latin-1") == expected
     assert token not in json.dumps(seen)
 
 
-async def test_referer_of_a_page_opened_with_token_is_stripped(jp_fetch, token, tmp_path):
+async def test_referer_of_a_page_opened_with_token_is_stripped(jp_fetch, token, stub_code_server):
     page = f"http://localhost/a%40b/vscode/?folder=/home/x&token={token}&tkn=1"
     r = await jp_fetch("vscode", "echo", headers={"Referer": page}, raise_error=False)
     assert r.code == 200
-    referer = dict((k.lower(), v) for k, v in last_echo(tmp_path)["headers"])["referer"]
+    referer = dict((k.lower(), v) for k, v in last_echo(stub_code_server)["headers"])["referer"]
     assert referer == "http://localhost/a%40b/vscode/?folder=/home/x&tkn=1"
     other = "http://localhost/a%40b/vscode/?folder=/home/x"
     await jp_fetch("vscode", "echo", headers={"Referer": other})
-    assert dict((k.lower(), v) for k, v in last_echo(tmp_path)["headers"])["referer"] == other
+    assert (
+        dict((k.lower(), v) for k, v in last_echo(stub_code_server)["headers"])["referer"] == other
+    )
 
 
 async def test_websocket_handshake_carries_no_credentials(
-    jp_fetch, jp_http_port, jp_base_url, token, tmp_path
+    jp_fetch, jp_http_port, jp_base_url, token, stub_code_server
 ):
     assert (await jp_fetch("vscode", "echo")).code == 200  # started
     url = f"ws://localhost:{jp_http_port}{jp_base_url}vscode/ws?%74oken={token}&keep=1"
@@ -122,7 +116,7 @@ async def test_websocket_handshake_carries_no_credentials(
     )
     ws = await asyncio.wait_for(websocket_connect(request), 30)
     ws.close()
-    seen = [r for r in received(tmp_path) if r["path"].startswith("/ws")][-1]
+    seen = [r for r in stub_code_server.requests() if r["path"].startswith("/ws")][-1]
     assert seen["path"] == "/ws?keep=1"
     assert token not in json.dumps(seen)
 
@@ -130,20 +124,22 @@ async def test_websocket_handshake_carries_no_credentials(
 CREDENTIALS = {"JUPYTER_TOKEN": "t1", "JUPYTERHUB_API_TOKEN": "t2", "JPY_API_TOKEN": "t3"}
 
 
-async def test_credentials_are_not_in_code_servers_environment(jp_fetch, tmp_path, monkeypatch):
+async def test_credentials_are_not_in_code_servers_environment(
+    jp_fetch, monkeypatch, stub_code_server
+):
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     assert (await jp_fetch("vscode", "echo")).code == 200
-    env = records(tmp_path)[0]["env"]
+    env = stub_code_server.runs()[0]["env"]
     assert {name: env[name] for name in CREDENTIALS} == dict.fromkeys(CREDENTIALS)
 
 
 @pytest.mark.vscode(pass_jupyter_credentials=True)
-async def test_credentials_can_be_passed_on(jp_fetch, tmp_path, monkeypatch):
+async def test_credentials_can_be_passed_on(jp_fetch, monkeypatch, stub_code_server):
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     assert (await jp_fetch("vscode", "echo")).code == 200
-    env = records(tmp_path)[0]["env"]
+    env = stub_code_server.runs()[0]["env"]
     assert {name: env[name] for name in CREDENTIALS} == CREDENTIALS
 
 

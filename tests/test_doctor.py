@@ -17,47 +17,11 @@ import pytest
 
 from jupyter_vscode.doctor import FAIL, OK, Check, guarded
 
-from .conftest import STUB
+from .support.doctor import Doctor
+from .support.procs import free_port
+from .support.stub import write_stub_wrapper
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-class Doctor:
-    def __init__(self, tmp_path: Path):
-        self.tmp = tmp_path
-        self.home = tmp_path / "home"
-        self.config_dir = tmp_path / "jupyter-config"
-        self.runtime_dir = tmp_path / "jupyter-runtime"
-        for d in (self.home, self.config_dir, self.runtime_dir):
-            d.mkdir()
-        path = os.pathsep.join([os.path.dirname(sys.executable), "/usr/bin", "/bin"])
-        env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_VSCODE_")}
-        for name in ("PORT", "PASSWORD", "HASHED_PASSWORD", "CODE_SERVER_HOST", "NO_COLOR"):
-            env.pop(name, None)
-        env.update(
-            HOME=str(self.home),
-            PATH=path,
-            PYTHONPATH=str(REPO),
-            JUPYTER_CONFIG_DIR=str(self.config_dir),
-            JUPYTER_RUNTIME_DIR=str(self.runtime_dir),
-            JUPYTER_VSCODE_PREFIX=str(tmp_path / "prefix"),
-        )
-        self.env = env
-
-    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "jupyter_vscode.cli", "doctor", *args],
-            env={**self.env, **env},
-            cwd=self.tmp,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-
-    def json(self, *args: str, **env: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-        proc = self.run("--json", *args, **env)
-        assert "Traceback" not in proc.stderr, proc.stderr
-        return proc.returncode, json.loads(proc.stdout)
 
 
 def check(report: dict, name: str) -> dict:  # type: ignore[type-arg]
@@ -83,10 +47,7 @@ def doctor(tmp_path: Path) -> Doctor:
 
 @pytest.fixture
 def stub(tmp_path: Path) -> str:
-    exe = executable(
-        tmp_path / "stub-bin" / "code-server", f'#!/bin/sh\nexec "{sys.executable}" "{STUB}" "$@"\n'
-    )
-    return str(exe)
+    return str(write_stub_wrapper(tmp_path / "stub-bin" / "code-server"))
 
 
 def test_json_structure(doctor: Doctor, stub: str) -> None:
@@ -395,9 +356,7 @@ def test_install_without_kerberos_is_noted(doctor: Doctor, tmp_path: Path) -> No
 
     layout = Layout(tmp_path / "prefix")
     version_dir = layout.versions / "4.2.0-npm"
-    executable(
-        version_dir / "bin" / "code-server", f'#!/bin/sh\nexec "{sys.executable}" "{STUB}" "$@"\n'
-    )
+    write_stub_wrapper(version_dir / "bin" / "code-server")
     write_marker(version_dir, version="4.2.0", method="npm", kerberos="disabled")
     install = layout.read_install(version_dir)
     assert install is not None
@@ -413,14 +372,6 @@ def test_install_without_kerberos_is_noted(doctor: Doctor, tmp_path: Path) -> No
     write_marker(version_dir, version="4.2.0", method="npm", kerberos="enabled")
     code, report = doctor.json("--no-start")
     assert not [n for n in report["notes"] if "Kerberos" in n]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REQUIRE_REAL, wait_until
+from .support.codeserver import REQUIRE_REAL
+from .support.procs import wait_until
 
 
 def _mount(*args: str) -> None:

@@ -59,16 +59,16 @@ async def test_proxied_response_carries_admin_headers(jp_fetch):
     assert r.headers["X-Admin-Header"] == "set by the admin"
 
 
-async def test_code_server_frame_ancestors_is_replaced(jp_fetch, monkeypatch):
-    monkeypatch.setenv("STUB_CSP", "default-src 'self'; frame-ancestors *; img-src data:")
+async def test_code_server_frame_ancestors_is_replaced(jp_fetch, stub_code_server):
+    stub_code_server.send_csp("default-src 'self'; frame-ancestors *; img-src data:")
     r = await get(jp_fetch, "vscode", "echo")
     assert r.code == 200
     assert csp_values(r) == ["default-src 'self'; img-src data:; frame-ancestors 'self'"]
 
 
 @pytest.mark.serverapp(tornado_settings=ADMIN)
-async def test_code_server_csp_without_frame_ancestors_gets_jupyters(jp_fetch, monkeypatch):
-    monkeypatch.setenv("STUB_CSP", "script-src 'self' 'unsafe-eval'")
+async def test_code_server_csp_without_frame_ancestors_gets_jupyters(jp_fetch, stub_code_server):
+    stub_code_server.send_csp("script-src 'self' 'unsafe-eval'")
     r = await get(jp_fetch, "vscode", "echo")
     assert csp_values(r) == [
         "script-src 'self' 'unsafe-eval'; frame-ancestors 'self' https://hub.example.org"
@@ -77,17 +77,16 @@ async def test_code_server_csp_without_frame_ancestors_gets_jupyters(jp_fetch, m
 
 @pytest.mark.serverapp(tornado_settings=ADMIN)
 @pytest.mark.vscode(max_restarts=0)
-async def test_our_pages_carry_the_same_policy(jp_fetch, monkeypatch):
+async def test_our_pages_carry_the_same_policy(jp_fetch, stub_code_server):
     """The starting and failed pages are Jupyter's handlers' own answers: same headers."""
     html = {"Accept": "text/html"}
-    monkeypatch.setenv("STUB_MODE", "slow")
-    monkeypatch.setenv("STUB_DELAY", "30")
+    stub_code_server.start_slowly(30)
     r = await get(jp_fetch, "vscode/", headers=html)
     assert r.code == 503 and b"Starting" in r.body
     assert framing(r) == ["frame-ancestors 'self' https://hub.example.org"]
     assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
     await get(jp_fetch, "api", "vscode", "stop", method="POST", body=b"")
-    monkeypatch.setenv("STUB_MODE", "crash")
+    stub_code_server.crash()
     r = await get(jp_fetch, "vscode/", headers=html)
     assert r.code == 503
     r = await get(jp_fetch, "vscode/", headers=html)

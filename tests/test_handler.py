@@ -37,7 +37,7 @@ AUTH_MODES = pytest.mark.parametrize(
 @AUTH_MODES
 @pytest.mark.parametrize("vscode_options", [{}, {"start_timeout": -5}], ids=["working", "bad"])
 async def test_websocket_without_user_is_403_not_a_redirect(
-    strict, vscode_options, jp_serverapp, http_server_client, tmp_path
+    strict, vscode_options, jp_serverapp, http_server_client, stub_code_server
 ):
     base = jp_serverapp.base_url
     for path in ("vscode/", "vscode/stable-x/socket?reconnection=false"):
@@ -49,7 +49,7 @@ async def test_websocket_without_user_is_403_not_a_redirect(
             base + path, raise_error=False, follow_redirects=False
         )
         assert page.code == 302 and "login" in page.headers["Location"], path
-    assert not (tmp_path / "stub-record.jsonl").exists()
+    assert not stub_code_server.ran
 
 
 def test_target_quotes_the_path_once_and_drops_the_token():

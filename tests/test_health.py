@@ -1,7 +1,8 @@
 """A wedged code-server (its socket accepts, nothing answers): requests get a 504 within
 c.VSCode.response_timeout, and the health check restarts it like a crash.
 
-The stub wedges on SIGUSR1 (SIGUSR2 un-wedges it) or $STUB_WEDGE_AFTER seconds after start.
+The stub wedges on SIGUSR1 (SIGUSR2 un-wedges it) or a set time after start
+(StubCodeServer.wedge_after).
 Every wait is bounded: a request by request_timeout, a condition by wait_until's timeout.
 """
 
@@ -13,14 +14,13 @@ import json
 import logging
 import os
 import signal
-from pathlib import Path
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
 from jupyter_vscode import health as supervision
 
-from .conftest import pid_alive, wait_until
+from .support.procs import pid_alive, wait_until
 
 
 def page() -> dict[str, str]:
@@ -32,11 +32,6 @@ async def get(jp_fetch, *parts, **kw):
     kw.setdefault("raise_error", False)
     kw.setdefault("request_timeout", 30)  # a hang fails the test, never blocks it
     return await jp_fetch(*parts, **kw)
-
-
-def starts(tmp_path: Path) -> int:
-    path = tmp_path / "stub-record.jsonl"
-    return len(path.read_text().splitlines()) if path.exists() else 0
 
 
 # ---- the decision, on its own
@@ -155,12 +150,12 @@ async def test_wedged_code_server_is_restarted_like_a_crash(jp_fetch, supervisor
 
 @pytest.mark.vscode(health_timeout=1, max_restarts=2)
 async def test_wedging_after_every_start_gives_up_naming_the_health_check(
-    jp_fetch, supervisor, tmp_path, monkeypatch
+    jp_fetch, supervisor, stub_code_server
 ):
-    monkeypatch.setenv("STUB_WEDGE_AFTER", "0.3")
+    stub_code_server.wedge_after(0.3)
     assert (await get(jp_fetch, "vscode/")).code == 200
     await wait_until(lambda: supervisor.state.value == "failed", timeout=90)
-    assert starts(tmp_path) == 3  # 1 + max_restarts
+    assert len(stub_code_server.runs()) == 3  # 1 + max_restarts
     status = supervisor.status()
     assert "did not answer its health check (GET /healthz)" in status["error"]
     assert "3 times in a row" in status["error"]
@@ -169,9 +164,9 @@ async def test_wedging_after_every_start_gives_up_naming_the_health_check(
     body = html.unescape(r.body.decode())
     assert r.code == 503 and "VS Code could not start" in body
     assert "health check" in body and "Restart VS Code" in body and "Traceback" not in body
-    assert starts(tmp_path) == 3  # failed: no more tries until someone restarts it
+    assert len(stub_code_server.runs()) == 3  # failed: no more tries until someone restarts it
     # the page's restart button (this API call) starts a fresh series
-    monkeypatch.delenv("STUB_WEDGE_AFTER")
+    stub_code_server.wedge_after(None)
     r = await get(jp_fetch, "api", "vscode", "restart", method="POST", body=b"")
     assert json.loads(r.body)["state"] == "running"
 
@@ -199,7 +194,9 @@ async def test_health_check_off(jp_fetch, supervisor):
 
 
 @pytest.mark.vscode(health_timeout=1)
-async def test_stop_during_a_failing_health_check_stays_stopped(jp_fetch, supervisor, tmp_path):
+async def test_stop_during_a_failing_health_check_stays_stopped(
+    jp_fetch, supervisor, stub_code_server
+):
     assert (await get(jp_fetch, "vscode/")).code == 200
     os.kill(supervisor.pid, signal.SIGUSR1)
     await wait_until(lambda: supervisor.status()["healthy"] is False, timeout=30)
@@ -209,7 +206,7 @@ async def test_stop_during_a_failing_health_check_stays_stopped(jp_fetch, superv
     for _ in range(10):
         await asyncio.sleep(0.2)
         assert not supervisor.is_running()
-    assert starts(tmp_path) == 1
+    assert len(stub_code_server.runs()) == 1
 
 
 @pytest.mark.vscode(health_timeout=1, response_timeout=60)

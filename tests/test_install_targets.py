@@ -24,7 +24,7 @@ import pytest
 from jupyter_vscode.installer import InstallError
 from jupyter_vscode.installer.target import resolve
 
-from .conftest import REAL_CODE_SERVER, REQUIRE_REAL
+from .support.codeserver import REAL_CODE_SERVER, REQUIRE_REAL
 from .support.loopback import ConnectionRecorder
 from .support.vsix import make_vsix
 

@@ -18,51 +18,9 @@ from jupyter_vscode.installer import InstallError, InstallOptions, Layout, Repor
 from jupyter_vscode.installer.base import InstallMethod, Release
 from jupyter_vscode.installer.lock import InstallLock
 
-HERE = Path(__file__).parent
-ROOT = HERE.parent
+from .support.installer import do_npm_install, install_fake_npm, npm_calls, run_npm_installed
 
-
-#: Stands in for the C++ compiler that the installer probes for the gssapi headers.
-FAKE_CXX = """#!/bin/sh
-cat >/dev/null
-if [ "$FAKE_NO_GSSAPI" = 1 ]; then
-  echo "<stdin>:1:10: fatal error: gssapi/gssapi.h: No such file or directory" >&2
-  exit 1
-fi
-"""
-
-
-def install_fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Put the fake npm first on PATH, and fake build tools (a compiler that has the gssapi
-    headers unless FAKE_NO_GSSAPI=1, make, python) in $CXX, $MAKE and $PYTHON; return the
-    JSON-lines file where the fake npm records calls."""
-    bin_dir = tmp_path / "fake-bin"
-    bin_dir.mkdir()
-    npm = bin_dir / "npm"
-    npm.write_text(f"#!{sys.executable}\n" + (HERE / "fake_npm.py").read_text())
-    npm.chmod(0o755)
-    for name, text in (("fake-c++", FAKE_CXX), ("fake-make", "#!/bin/sh\n")):
-        (bin_dir / name).write_text(text)
-        (bin_dir / name).chmod(0o755)
-    calls = tmp_path / "npm-calls.jsonl"
-    calls.touch()
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_NPM_LOG", str(calls))
-    monkeypatch.setenv("FAKE_NPM_VERSIONS", "4.1.0,4.2.0")
-    monkeypatch.setenv("CXX", "fake-c++")
-    monkeypatch.setenv("MAKE", "fake-make")
-    monkeypatch.setenv("PYTHON", sys.executable)
-    for var in ("FAKE_NPM_FORBID", "FAKE_NPM_FAIL", "FAKE_NPM_SLEEP", "FAKE_CS_VERSION"):
-        monkeypatch.delenv(var, raising=False)
-    for var in (
-        "FAKE_NO_GSSAPI",
-        "CPPFLAGS",
-        "CXXFLAGS",
-        "NODE_GYP_FORCE_PYTHON",
-        "npm_config_python",
-    ):
-        monkeypatch.delenv(var, raising=False)
-    return calls
+ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture
@@ -76,25 +34,6 @@ def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def prefix(tmp_path: Path) -> Path:
     return tmp_path / "prefix"
-
-
-def npm_calls(calls: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in calls.read_text().splitlines()]
-
-
-def run_installed(prefix: Path) -> str:
-    """Run PREFIX/bin/code-server --version the way the extension would: through the links."""
-    out = subprocess.run(
-        [str(prefix / "bin" / "code-server"), "--version", "--config", os.devnull],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.split()[0]
-
-
-def do_install(prefix: Path, **kwargs: object) -> object:
-    return install(InstallOptions(prefix=prefix, **kwargs), Reporter(quiet=True))  # type: ignore[arg-type]
 
 
 def test_fresh_install_layout(fake_npm: Path, prefix: Path) -> None:
@@ -117,7 +56,7 @@ def test_fresh_install_layout(fake_npm: Path, prefix: Path) -> None:
     assert list((prefix / "staging").iterdir()) == []
     assert result.log is not None and "npm-cli.js" in result.log.read_text()
     assert sorted(os.listdir(prefix / "versions")) == ["4.2.0-npm"]
-    assert run_installed(prefix) == "4.2.0"
+    assert run_npm_installed(prefix) == "4.2.0"
     # The code-server install ran under the bundled node, with its headers for node-gyp.
     calls = npm_calls(fake_npm)
     assert [c["role"] for c in calls] == ["npm", "npm", "node-npm", "postinstall", "node-e"] + [
@@ -133,7 +72,7 @@ def test_fresh_install_layout(fake_npm: Path, prefix: Path) -> None:
 
 
 def test_runtime_and_code_server_package_json(fake_npm: Path, prefix: Path) -> None:
-    do_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.1.0")
     app = json.loads((prefix / "versions/4.1.0-npm/app/package.json").read_text())
     assert app["allowScripts"]["code-server"] is True
     assert app["dependencies"] == {"code-server": "4.1.0"}
@@ -143,10 +82,10 @@ def test_runtime_and_code_server_package_json(fake_npm: Path, prefix: Path) -> N
 
 
 def test_wrapper_survives_renamed_prefix(fake_npm: Path, prefix: Path, tmp_path: Path) -> None:
-    do_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.1.0")
     moved = tmp_path / "moved"
     prefix.rename(moved)
-    assert run_installed(moved) == "4.1.0"
+    assert run_npm_installed(moved) == "4.1.0"
 
 
 def test_rerun_same_version_is_a_noop_without_npm(
@@ -155,7 +94,7 @@ def test_rerun_same_version_is_a_noop_without_npm(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    do_install(prefix, version="4.2.0")
+    do_npm_install(prefix, version="4.2.0")
     before = (prefix / "versions" / "4.2.0-npm").stat().st_ino
     monkeypatch.setenv("FAKE_NPM_FORBID", "1")
     n_calls = len(npm_calls(fake_npm))
@@ -173,9 +112,9 @@ def test_rerun_same_version_is_a_noop_without_npm(
 
 
 def test_rerun_without_version_asks_registry_only(fake_npm: Path, prefix: Path) -> None:
-    do_install(prefix)
+    do_npm_install(prefix)
     n_calls = len(npm_calls(fake_npm))
-    result = do_install(prefix)
+    result = do_npm_install(prefix)
     assert not result.changed  # type: ignore[attr-defined]
     new_calls = npm_calls(fake_npm)[n_calls:]
     assert [c["argv"][0] for c in new_calls] == ["view"]
@@ -184,32 +123,32 @@ def test_rerun_without_version_asks_registry_only(fake_npm: Path, prefix: Path) 
 def test_upgrade_switches_current_and_keeps_old_with_keep_old_versions(
     fake_npm: Path, prefix: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    do_install(prefix, version="4.1.0")
-    do_install(prefix, version="4.2.0", prune=False)
-    assert run_installed(prefix) == "4.2.0"
+    do_npm_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.2.0", prune=False)
+    assert run_npm_installed(prefix) == "4.2.0"
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm", "4.2.0-npm"]
 
     # Going back to an installed version only switches the link: no npm at all.
     monkeypatch.setenv("FAKE_NPM_FORBID", "1")
-    result = do_install(prefix, version="4.1.0", prune=False)
+    result = do_npm_install(prefix, version="4.1.0", prune=False)
     assert result.changed  # type: ignore[attr-defined]
-    assert run_installed(prefix) == "4.1.0"
+    assert run_npm_installed(prefix) == "4.1.0"
 
     # Without --keep-old-versions, a rerun that changes nothing still prunes.
-    result = do_install(prefix, version="4.1.0")
+    result = do_npm_install(prefix, version="4.1.0")
     assert not result.changed  # type: ignore[attr-defined]
     assert [r.path.name for r in result.pruned] == ["4.2.0-npm"]  # type: ignore[attr-defined]
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
-    assert run_installed(prefix) == "4.1.0"
+    assert run_npm_installed(prefix) == "4.1.0"
 
 
 def test_force_reinstalls(fake_npm: Path, prefix: Path) -> None:
-    do_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.1.0")
     ino = (prefix / "versions" / "4.1.0-npm").stat().st_ino
-    result = do_install(prefix, version="4.1.0", force=True)
+    result = do_npm_install(prefix, version="4.1.0", force=True)
     assert result.changed  # type: ignore[attr-defined]
     assert (prefix / "versions" / "4.1.0-npm").stat().st_ino != ino
-    assert run_installed(prefix) == "4.1.0"
+    assert run_npm_installed(prefix) == "4.1.0"
     assert list((prefix / "staging").iterdir()) == []
 
 
@@ -229,10 +168,10 @@ def test_failure_keeps_previous_version(
     fail: str,
     expected: list[str],
 ) -> None:
-    do_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.1.0")
     monkeypatch.setenv("FAKE_NPM_FAIL", fail)
     with pytest.raises(InstallError) as info:
-        do_install(prefix, version="4.2.0")
+        do_npm_install(prefix, version="4.2.0")
     message = str(info.value)
     for text in expected:
         assert text in message
@@ -240,7 +179,7 @@ def test_failure_keeps_previous_version(
     assert info.value.log.parent == prefix / "logs" and info.value.log.stat().st_size > 0
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
     assert list((prefix / "staging").iterdir()) == []
-    assert run_installed(prefix) == "4.1.0"
+    assert run_npm_installed(prefix) == "4.1.0"
 
 
 def test_verify_rejects_wrong_version(
@@ -248,7 +187,7 @@ def test_verify_rejects_wrong_version(
 ) -> None:
     monkeypatch.setenv("FAKE_CS_VERSION", "9.9.9")
     with pytest.raises(InstallError, match="reports version 9.9.9"):
-        do_install(prefix, version="4.1.0")
+        do_npm_install(prefix, version="4.1.0")
     assert not (prefix / "current").exists()
     assert not (prefix / "versions" / "4.1.0-npm").exists()
     assert list((prefix / "staging").iterdir()) == []
@@ -256,7 +195,7 @@ def test_verify_rejects_wrong_version(
 
 def test_unknown_version(fake_npm: Path, prefix: Path) -> None:
     with pytest.raises(InstallError) as info:
-        do_install(prefix, version="3.0.0")
+        do_npm_install(prefix, version="3.0.0")
     assert "code-server 3.0.0 was not found on the npm registry" in str(info.value)
     assert "newest version is 4.2.0" in str(info.value)
     assert not (prefix / "versions").exists()
@@ -297,7 +236,7 @@ def test_prefix_read_only(fake_npm: Path, prefix: Path) -> None:
     prefix.chmod(0o555)
     try:
         with pytest.raises(InstallError, match="Cannot write to the install prefix"):
-            do_install(prefix)
+            do_npm_install(prefix)
     finally:
         prefix.chmod(0o755)
 
@@ -305,13 +244,13 @@ def test_prefix_read_only(fake_npm: Path, prefix: Path) -> None:
 def test_leftover_staging_is_removed(fake_npm: Path, prefix: Path) -> None:
     leftover = prefix / "staging" / "4.0.0-npm.12345"
     (leftover / "app").mkdir(parents=True)
-    do_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.1.0")
     assert list((prefix / "staging").iterdir()) == []
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
 
 
 def test_interrupt_during_build_cleans_up(fake_npm: Path, prefix: Path) -> None:
-    do_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.1.0")
 
     class Interrupted(InstallMethod):
         name = "npm"
@@ -334,13 +273,13 @@ def test_interrupt_during_build_cleans_up(fake_npm: Path, prefix: Path) -> None:
         )
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
     assert list((prefix / "staging").iterdir()) == []
-    assert run_installed(prefix) == "4.1.0"
+    assert run_npm_installed(prefix) == "4.1.0"
 
 
 def test_sigterm_stops_npm_and_removes_staging(
     fake_npm: Path, prefix: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    do_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.1.0")
     monkeypatch.setenv("FAKE_NPM_SLEEP", "60")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
@@ -365,7 +304,7 @@ def test_sigterm_stops_npm_and_removes_staging(
     assert "Traceback" not in out
     assert list((prefix / "staging").iterdir()) == []
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
-    assert run_installed(prefix) == "4.1.0"
+    assert run_npm_installed(prefix) == "4.1.0"
 
 
 def test_lock_makes_a_second_install_wait(fake_npm: Path, prefix: Path) -> None:
@@ -375,12 +314,12 @@ def test_lock_makes_a_second_install_wait(fake_npm: Path, prefix: Path) -> None:
     held.acquire()
     try:
         with pytest.raises(InstallError, match="Another `jupyter vscode install` is running"):
-            do_install(prefix, version="4.1.0", lock_timeout=0.3)
+            do_npm_install(prefix, version="4.1.0", lock_timeout=0.3)
         assert not (prefix / "versions").exists()
 
         result: list[object] = []
         waiter = threading.Thread(
-            target=lambda: result.append(do_install(prefix, version="4.1.0", lock_timeout=30))
+            target=lambda: result.append(do_npm_install(prefix, version="4.1.0", lock_timeout=30))
         )
         waiter.start()
         time.sleep(0.5)
@@ -388,7 +327,7 @@ def test_lock_makes_a_second_install_wait(fake_npm: Path, prefix: Path) -> None:
     finally:
         held.release()
     waiter.join(timeout=30)
-    assert result and run_installed(prefix) == "4.1.0"
+    assert result and run_npm_installed(prefix) == "4.1.0"
 
 
 def test_cli_prints_where_and_what_next(

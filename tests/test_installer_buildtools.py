@@ -20,7 +20,7 @@ from jupyter_vscode import cli
 from jupyter_vscode.installer import InstallError
 from jupyter_vscode.installer.buildtools import Toolchain, find_toolchain, has_gssapi
 
-from .test_installer import do_install, install_fake_npm, npm_calls, run_installed
+from .support.installer import do_npm_install, install_fake_npm, npm_calls, run_npm_installed
 
 VSCODE_PACKAGE = "app/node_modules/code-server/lib/vscode/package.json"
 
@@ -62,7 +62,7 @@ def test_missing_build_tools_fail_fast_and_touch_nothing(
     unset: tuple[str, ...],
     named: str,
 ) -> None:
-    do_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.1.0")
     before = (prefix / "versions" / "4.1.0-npm").stat().st_ino
     n_calls = len(npm_calls(fake_npm))
     for var in unset:
@@ -85,7 +85,7 @@ def test_missing_build_tools_fail_fast_and_touch_nothing(
     assert list((prefix / "staging").iterdir()) == []
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
     assert (prefix / "versions" / "4.1.0-npm").stat().st_ino == before
-    assert run_installed(prefix) == "4.1.0"
+    assert run_npm_installed(prefix) == "4.1.0"
 
 
 def test_missing_build_tools_on_a_fresh_prefix(
@@ -95,7 +95,7 @@ def test_missing_build_tools_on_a_fresh_prefix(
 ) -> None:
     monkeypatch.setenv("MAKE", "no-such-make")
     with pytest.raises(InstallError, match="make was not found"):
-        do_install(prefix, method="npm")
+        do_npm_install(prefix, method="npm")
     assert npm_calls(fake_npm) == []
     assert not (prefix / "versions").exists() and not (prefix / "current").exists()
     assert not (prefix / "staging").exists() or list((prefix / "staging").iterdir()) == []
@@ -153,7 +153,7 @@ def test_without_gssapi_headers_kerberos_is_skipped_and_recorded(
     assert "apt-get install -y libkrb5-dev" in out and "dnf install -y krb5-devel" in out
     assert "jupyter vscode install --force" in out
     assert marker(prefix, "4.2.0")["kerberos"] == "disabled"
-    assert run_installed(prefix) == "4.2.0"
+    assert run_npm_installed(prefix) == "4.2.0"
 
     # code-server installed with its postinstall held back, kerberos denied, then the rebuild
     # ran the postinstall (once), which built everything but kerberos.
@@ -189,14 +189,14 @@ def test_without_gssapi_a_failing_build_still_fails_cleanly(
     prefix: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    do_install(prefix, version="4.1.0")
+    do_npm_install(prefix, version="4.1.0")
     monkeypatch.setenv("FAKE_NO_GSSAPI", "1")
     monkeypatch.setenv("FAKE_NPM_FAIL", "build")
     with pytest.raises(InstallError, match="failed while compiling its native modules"):
-        do_install(prefix, version="4.2.0")
+        do_npm_install(prefix, version="4.2.0")
     assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
     assert list((prefix / "staging").iterdir()) == []
-    assert run_installed(prefix) == "4.1.0"
+    assert run_npm_installed(prefix) == "4.1.0"
 
 
 def test_deny_flips_pinned_entries_or_adds_a_name_only_one(tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ from jupyter_vscode.installer.extensions import (
 )
 from jupyter_vscode.installer.standalone import release_arch
 
-from .conftest import REAL_CODE_SERVER, REQUIRE_REAL
 from .release_server import make_release_tarball
+from .support.codeserver import REAL_CODE_SERVER, REQUIRE_REAL
 from .support.vsix import make_vsix
 
 

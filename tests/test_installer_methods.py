@@ -24,11 +24,9 @@ from jupyter_vscode.doctor import system
 from jupyter_vscode.doctor.report import OK, WARN
 from jupyter_vscode.installer import (
     InstallError,
-    InstallOptions,
     Reporter,
     checksums,
     compat,
-    install,
     integrity,
 )
 from jupyter_vscode.installer.download import Progress, sha256_file
@@ -36,66 +34,15 @@ from jupyter_vscode.installer.methods import choose_method
 from jupyter_vscode.installer.standalone import release_arch
 
 from .release_server import LoopbackServer, closed_port, make_release_tarball, self_signed_cert
-from .test_installer import install_fake_npm
+from .support.installer import do_install, install_fake_npm, run_installed, staging_empty
 
-HERE = Path(__file__).parent
-ROOT = HERE.parent
+ROOT = Path(__file__).parent.parent
 ARCH = release_arch()
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    srv = LoopbackServer()
-    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", srv.url("/releases"))
-    monkeypatch.setenv("JUPYTER_VSCODE_NPM_REGISTRY", srv.url("/registry"))
-    monkeypatch.setenv("JUPYTER_VSCODE_GITHUB_API", srv.url("/github"))
-    monkeypatch.delenv("FAKE_CS_RECORD", raising=False)
-    yield srv
-    srv.close()
 
 
 @pytest.fixture
 def prefix(tmp_path: Path) -> Path:
     return tmp_path / "prefix"
-
-
-@pytest.fixture
-def release(server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """release(version, **kw): build a fake tarball for this host's arch and serve it (and
-    forget the pinned sha256 of the real release of that version)."""
-
-    def add(version: str, **kwargs: object) -> Path:
-        monkeypatch.delitem(checksums.RELEASE_SHA256, (version, ARCH), raising=False)
-        path = tmp_path / "tarballs" / f"code-server-{version}-linux-{ARCH}.tar.gz"
-        make_release_tarball(path, version, ARCH, **kwargs)  # type: ignore[arg-type]
-        server.add_release(version, ARCH, path)
-        return path
-
-    return add
-
-
-def opts(prefix: Path, **kwargs: object) -> InstallOptions:
-    kwargs.setdefault("method", "standalone")
-    kwargs.setdefault("allow_insecure_http", True)  # the loopback server speaks http
-    return InstallOptions(prefix=prefix, **kwargs)  # type: ignore[arg-type]
-
-
-def do_install(prefix: Path, **kwargs: object):  # type: ignore[no-untyped-def]
-    return install(opts(prefix, **kwargs), Reporter(quiet=True))
-
-
-def run_installed(prefix: Path) -> str:
-    out = subprocess.run(
-        [str(prefix / "bin" / "code-server"), "--version"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.split()[0]
-
-
-def staging_empty(prefix: Path) -> bool:
-    return not (prefix / "staging").exists() or list((prefix / "staging").iterdir()) == []
 
 
 def tarball_gets(server: LoopbackServer) -> list[str]:

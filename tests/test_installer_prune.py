@@ -21,7 +21,7 @@ from jupyter_vscode.installer import Layout
 from jupyter_vscode.installer.inuse import processes_using
 
 from .release_server import LoopbackServer
-from .test_installer_methods import release, run_installed, server  # noqa: F401 - fixtures
+from .support.installer import run_installed
 
 PADDING = 3_000_000  # incompressible bytes in each tarball: the freed size is measurable
 

@@ -13,7 +13,6 @@ on notebook instances from a small one whose `bin/code-server` wraps the real co
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import re
@@ -23,14 +22,7 @@ import stat
 import subprocess
 import sys
 import sysconfig
-import tarfile
-import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -44,34 +36,22 @@ from jupyter_vscode.sagemaker.script import (
     render_script,
 )
 
-from .conftest import REAL_CODE_SERVER, REQUIRE_REAL, free_port
+from .support.artifacts import build_wheel
+from .support.sandbox import (
+    DONE,
+    FAILED,
+    Sandbox,
+    check_jupyter_serves_vscode,
+    check_serves_vscode,
+    generate,
+    make_sandbox,
+    put_s3,
+    running_jupyter,
+    settings,
+    wait_for_result,
+    write_stub,
+)
 from .support.vsix import make_vsix
-
-ROOT = Path(__file__).parent.parent
-DONE = "jupyter-vscode lifecycle: done"
-FAILED = "jupyter-vscode lifecycle: FAILED"
-
-
-def generate(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["lifecycle-config", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def settings(script: str, *names: str, env: dict[str, str] | None = None) -> list[str]:
-    """The JV_* values the script's settings block sets, as bash sees them."""
-    head = script.split("\njv_log()", 1)[0]
-    show = "".join(f'printf "%s\\n" "${n}"\n' for n in names)
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("JV_")}
-    proc = subprocess.run(
-        ["bash", "-c", head + "\n" + show],
-        env={**clean, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return proc.stdout.splitlines()
-
 
 # --- generation ------------------------------------------------------------------------
 
@@ -322,334 +302,6 @@ def test_output_file(capsys, tmp_path):
 
 
 # --- running the scripts ---------------------------------------------------------------
-
-
-def installer_has_file_method() -> bool:
-    proc = subprocess.run(
-        [sys.executable, "-m", "jupyter_vscode.cli", "install", "--help"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    return "--from" in proc.stdout and "file" in proc.stdout
-
-
-def need_real_code_server() -> str:
-    if REAL_CODE_SERVER is None:
-        if REQUIRE_REAL:
-            pytest.fail("no real code-server found; run `jupyter vscode install`")
-        pytest.skip("no real code-server found (run `jupyter vscode install`)")
-    if not installer_has_file_method():
-        pytest.skip("`jupyter vscode install` has no `--method file --from` yet")
-    return REAL_CODE_SERVER
-
-
-_WHEELS: list[Path] = []
-
-
-def build_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This package as a wheel: $JUPYTER_VSCODE_TEST_WHEEL, else built once per session."""
-    given = os.environ.get("JUPYTER_VSCODE_TEST_WHEEL")
-    if given:
-        return Path(given)
-    if not _WHEELS:
-        out = tmp_path_factory.mktemp("wheel")
-        cmd = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(out)]
-        subprocess.run(cmd, check=True, timeout=600)
-        _WHEELS.append(next(out.glob("jupyter_vscode-*.whl")))
-    return _WHEELS[0]
-
-
-@pytest.fixture(scope="session")
-def package_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    need_real_code_server()  # don't spend a minute building for a test that would skip
-    return build_wheel(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def code_server_tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A release-shaped tarball whose bin/code-server execs the real one."""
-    real = need_real_code_server()
-    work = tmp_path_factory.mktemp("tarball")
-    first = subprocess.run(
-        [real, "--version", "--config", str(work / "config.yaml")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    version = re.search(r"^(\d+\.\d+\.\d+) ", first, re.M).group(1)  # type: ignore[union-attr]
-    top = f"code-server-{version}-linux-amd64"
-    exe = work / top / "bin" / "code-server"
-    exe.parent.mkdir(parents=True)
-    exe.write_text(f'#!/bin/sh\nexec {shlex.quote(real)} "$@"\n')
-    exe.chmod(0o755)
-    # the rest of a release's shape that the installer checks
-    (work / top / "lib").mkdir()
-    (work / top / "lib" / "node").write_text("#!/bin/sh\necho 'not used' >&2; exit 1\n")
-    (work / top / "lib" / "node").chmod(0o755)
-    (work / top / "package.json").write_text(
-        json.dumps({"name": "code-server", "version": version})
-    )
-    tarball = work / "dist" / f"{top}.tar.gz"
-    tarball.parent.mkdir()
-    with tarfile.open(tarball, "w:gz") as tar:
-        tar.add(work / top, arcname=top)
-    return tarball
-
-
-@pytest.fixture(scope="session")
-def real_tarball() -> Path:
-    """A release tarball with the real code-server's content, cached across sessions by the
-    installer's tests (built from the npm install, which stays untouched)."""
-    need_real_code_server()
-    from .test_installer_real_tarball import real_release_tarball
-
-    return real_release_tarball()
-
-
-@pytest.fixture(scope="session")
-def serve(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """serve(path) -> a loopback http URL of that file (with a presigned-URL-like query)."""
-    root = tmp_path_factory.mktemp("served")
-    handler = partial(SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    def url(path: Path) -> str:
-        link = root / path.name
-        if not link.exists():
-            link.symlink_to(path)
-        return f"http://127.0.0.1:{server.server_address[1]}/{path.name}?X-Amz-Signature=abc"
-
-    yield url
-    server.shutdown()
-
-
-def dependency_farm(dest: Path) -> Path:
-    """Links to the test venv's packages except jupyter-vscode (the wheel brings that)."""
-    site = Path(sysconfig.get_paths()["purelib"])
-    dest.mkdir()
-    for entry in site.iterdir():
-        name = entry.name.lower()
-        if "jupyter_vscode" in name or name.startswith(("pip", "_distutils", "__editable__")):
-            continue
-        if entry.suffix == ".pth":
-            continue
-        (dest / entry.name).symlink_to(entry)
-    return dest
-
-
-def last_run(text: str) -> str:
-    """The last run's lines of a lifecycle log (the log is appended to at every start)."""
-    i = text.rfind("jupyter-vscode lifecycle: started")
-    return text[text.rfind("\n", 0, i) + 1 :] if i >= 0 else ""
-
-
-def wait_for_result(log: Path, timeout: float = 400) -> str:
-    """The last run's lines once its result line is in the log."""
-    deadline = time.monotonic() + timeout
-    while True:
-        text = last_run(log.read_text(errors="replace")) if log.exists() else ""
-        if DONE in text or FAILED in text or time.monotonic() > deadline:
-            return text
-        time.sleep(0.2)
-
-
-@dataclass
-class Sandbox:
-    root: Path
-    home: Path
-    python: Path
-    s3: Path
-    record: Path
-    env: dict[str, str]
-    proc: subprocess.CompletedProcess[str] | None = None
-
-    def calls(self) -> list[str]:
-        return self.record.read_text().splitlines() if self.record.exists() else []
-
-    def run_script(self, script: Path, cwd: str, log: Path, ok: bool = True, **env: str) -> str:
-        """Run the script as SageMaker would (its output in self.proc); this run's log lines.
-
-        The foreground follows the background run up to JV_WAIT s (default 120), so it
-        usually returns with the result; its background may still be appending to the log."""
-        proc = subprocess.run(
-            ["bash", str(script)],
-            cwd=cwd,
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        self.proc = proc
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert str(log) in proc.stdout
-        text = wait_for_result(log)
-        assert (DONE if ok else FAILED) in text, f"log {log}:\n{text}\nstdout:\n{proc.stdout}"
-        return text
-
-
-def write_stub(path: Path, body: str) -> None:
-    path.write_text("#!/bin/sh\n" + body)
-    path.chmod(0o755)
-
-
-def write_platform_stubs(stubs: Path, record: Path) -> None:
-    """`systemctl`, `restart-jupyter-server` and `sudo` that record their calls; the restart
-    blocks while a `hold-restart` file exists next to the record (bounded)."""
-    rec = shlex.quote(str(record))
-    hold = shlex.quote(str(record.parent / "hold-restart"))
-    wait = f"i=0; while [ -e {hold} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
-    write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n{wait}')
-    write_stub(
-        stubs / "restart-jupyter-server", f'echo "restart-jupyter-server $*" >>{rec}\n{wait}'
-    )
-    # sudo -u ec2-user -i CMD: CMD as this user, with a login-like (empty) environment
-    write_stub(
-        stubs / "sudo",
-        f'echo "sudo $*" >>{rec}\n'
-        "while :; do case $1 in -u) shift 2 ;; -i) shift ;; *) break ;; esac; done\n"
-        'exec env -i HOME="$HOME" PATH="$PATH" USER="$(id -un)" "$@"\n',
-    )
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
-    return make_sandbox(tmp_path)
-
-
-def make_sandbox(tmp_path: Path, python: Path | None = None, user_site: bool = False) -> Sandbox:
-    """A sandbox whose Jupyter's Python is a fresh venv, or ``python`` (a stub) if given.
-    ``user_site``: the venv reads the user's site-packages (~/.local), as conda's Python
-    does; a plain venv does not."""
-    home = tmp_path / "home"
-    home.mkdir()
-    if python is None:
-        venv = tmp_path / "venv"
-        user = ["--system-site-packages"] if user_site else []
-        subprocess.run([sys.executable, "-m", "venv", *user, str(venv)], check=True, timeout=120)
-        python = venv / "bin" / "python"
-        purelib = subprocess.run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        farm = dependency_farm(tmp_path / "deps")
-        (Path(purelib) / "zz_test_deps.pth").write_text(f"{farm}\n")
-
-    record = tmp_path / "calls.txt"
-    s3 = tmp_path / "s3"
-    stubs = tmp_path / "stubs"
-    stubs.mkdir()
-    rec = shlex.quote(str(record))
-    write_platform_stubs(stubs, record)
-    # `aws s3 cp` from the "S3" dir; a `hold-aws` file makes it wait (bounded) and it records the
-    # process group and session it runs in
-    hold = shlex.quote(str(tmp_path / "hold-aws"))
-    write_stub(
-        stubs / "aws",
-        f'echo "aws $*" >>{rec}\n'
-        f'echo "$(ps -o pgid=,sid= -p $$)" >{shlex.quote(str(tmp_path / "aws-session"))}\n'
-        f"i=0; while [ -e {hold} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
-        '[ "$1 $2" = "s3 cp" ] || exit 1\nshift 2\n'
-        '[ "$1" = --only-show-errors ] && shift\n'
-        f'exec cp {shlex.quote(str(s3))}/"${{1#s3://}}" "$2"\n',
-    )
-
-    dev_bin = str(Path(sys.executable).parent)
-    path = [p for p in os.environ["PATH"].split(os.pathsep) if p and p != dev_bin]
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("JUPYTER", "JV_", "PIP_"))
-        and k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
-    }
-    env.update(
-        HOME=str(home),
-        PATH=os.pathsep.join([str(stubs), *path]),
-        # offline: dependencies come from the test venv through the .pth above
-        JV_PIP_ARGS="--no-index --no-deps",
-        JV_PYTHON=str(python),
-        # notebook-instance scripts lock in /run: keep tests out of it
-        JV_LOCK=str(tmp_path / "lifecycle.lock"),
-    )
-    return Sandbox(tmp_path, home, python, s3, record, env)
-
-
-def put_s3(sandbox: Sandbox, key: str, source: Path) -> str:
-    dest = sandbox.s3 / key
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(source, dest)
-    return f"s3://{key}"
-
-
-@contextlib.contextmanager
-def running_jupyter(sandbox: Sandbox, base_url: str):  # type: ignore[no-untyped-def]
-    """Jupyter from the sandbox's Python, as the platform starts it; yields get(path)."""
-    port, token = free_port(), "lifecycle-test"
-    root = sandbox.root / "notebooks"
-    root.mkdir(exist_ok=True)
-    argv = [
-        str(sandbox.python),
-        "-m",
-        "jupyter_server",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        f"--ServerApp.base_url={base_url}",
-    ]
-    if os.getuid() == 0:
-        argv.append("--allow-root")
-    env = {k: v for k, v in sandbox.env.items() if not k.startswith("JV_")}
-    log = sandbox.root / "jupyter.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}{base_url}"
-
-    def get(path: str, timeout: float = 5) -> tuple[int, str]:
-        req = urllib.request.Request(url + path, headers={"Authorization": f"token {token}"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
-
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                get("api/status")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.3)
-        yield get
-    finally:
-        proc.kill()
-        proc.wait(10)
-
-
-def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -> None:
-    """Start Jupyter as the platform would after the restart; VS Code must come up."""
-    with running_jupyter(sandbox, base_url) as get:
-        check_serves_vscode(sandbox, get, prefix)
-
-
-def check_serves_vscode(sandbox: Sandbox, get, prefix: Path) -> None:  # type: ignore[no-untyped-def]
-    root = sandbox.root / "notebooks"
-    log = sandbox.root / "jupyter.log"
-    # loaded from the wheel's jupyter_server_config.d, not from the command line
-    status, body = get(f"vscode/?folder={root}", timeout=120)
-    assert status == 200 and "workbench" in body, (status, body[-2000:], log.read_text())
-    info = json.loads(get("api/vscode/status")[1])
-    assert info["state"] == "running", info
-    assert info["executable"].startswith(str(prefix)), (info, prefix)
 
 
 @pytest.mark.timeout(900)
@@ -919,93 +571,6 @@ def test_presigned_url_secrets_stay_out_of_the_log(capsys, tmp_path, serve, tmp_
 
 
 # --- notebook instances: root and the user's files ------------------------------------------
-
-
-@dataclass
-class UserBox:
-    """A notebook instance in miniature: the script runs as root, `sudo -u ec2-user -i` becomes
-    a real unprivileged user (with a login profile whose output they control), whose home and
-    ~/SageMaker they own; `outside` is a root-owned directory they can read but not write."""
-
-    user: str
-    home: Path
-    persistent: Path
-    outside: Path
-    record: Path
-    env: dict[str, str]
-
-    def run(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """Run the notebook-instance script as root in `/`; it follows the run to its end."""
-        script = self.outside / "on-start.sh"
-        script.write_text(render_script(LifecycleOptions(target="notebook-instance")))
-        proc = subprocess.run(
-            ["bash", str(script)], cwd="/", env=self.env, capture_output=True, text=True, timeout=60
-        )
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert DONE in proc.stdout, (proc, self.calls())
-        log = Path(self.env["JV_LOG"])
-        if os.access(log, os.W_OK) and not log.is_symlink() and log.stat().st_nlink == 1:
-            assert DONE in wait_for_result(log, timeout), (proc, self.calls())
-        return proc
-
-    def calls(self) -> list[str]:
-        return self.record.read_text().splitlines() if self.record.exists() else []
-
-
-@pytest.fixture
-def userbox():  # type: ignore[no-untyped-def]
-    if os.getuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")):
-        pytest.skip("needs root, useradd and runuser (to run the user-level part as a user)")
-    import tempfile
-
-    base = Path(tempfile.mkdtemp(prefix="jv-lcsym-", dir="/tmp"))
-    base.chmod(0o755)  # pytest's tmp_path is private to root: the user could not reach it
-    user = f"jvlc{os.getpid() % 100000}"
-    home = base / "home"
-    subprocess.run(
-        ["useradd", "-M", "-d", str(home), "-s", "/bin/bash", user], check=True, timeout=30
-    )
-    try:
-        outside = base / "root"
-        stubs = outside / "bin"
-        stubs.mkdir(parents=True)
-        record = outside / "calls.txt"
-        rec = shlex.quote(str(record))
-        write_platform_stubs(stubs, record)
-        # sudo -u X [-i] CMD: CMD as the user ([-i]: through their login shell, profile and all)
-        write_stub(
-            stubs / "sudo",
-            f'echo "sudo $*" >>{rec}\n'
-            "l=; while :; do case $1 in -u) shift 2 ;; -i) l=-l; shift ;; *) break ;; esac; done\n"
-            f'exec runuser -u {user} -- env -i HOME={home} PATH="$PATH" USER={user} '
-            'bash $l -c \'exec "$@"\' bash "$@"\n',
-        )
-        # Jupyter's Python: enough for the user-level part to run through (nothing installed)
-        python = stubs / "python"
-        write_stub(python, '[ "$2 $3" != "jupyter_vscode.cli install" ] || mkdir -p "$5"\n')
-        persistent = home / "SageMaker"
-        persistent.mkdir(parents=True)
-        (home / ".bash_profile").write_text("echo 'PROFILE TEXT the user controls'\n")
-        subprocess.run(["chown", "-R", f"{user}:", str(home)], check=True)
-        env = {
-            "PATH": f"{stubs}:/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOME": "/root",
-            "JV_PYTHON": str(python),
-            "JV_PREFIX": str(persistent / ".jupyter-vscode"),
-            "JV_USER_DATA_DIR": str(persistent / ".jupyter-vscode-user-data"),
-            "JV_LOG": str(persistent / ".jupyter-vscode-lifecycle.log"),
-            "JV_LOCK": str(outside / "lifecycle.lock"),  # not /run
-        }
-        yield UserBox(user, home, persistent, outside, record, env)
-    finally:
-        # the background run may still be ending (its log writer runs as the user)
-        deadline = time.monotonic() + 30
-        while subprocess.run(["pgrep", "-u", user], capture_output=True).returncode == 0:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        subprocess.run(["userdel", "-r", user], capture_output=True, timeout=30)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_notebook_instance_log_is_written_as_the_user(userbox):

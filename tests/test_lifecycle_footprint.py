@@ -1,5 +1,5 @@
-"""Lifecycle suite, issue 13 point 3: the generated scripts, run in the sandbox of
-tests/test_lifecycle.py, leave one version per home after an upgrade, and the code-server
+"""Lifecycle suite, issue 13 point 3: the generated scripts, run in the lifecycle sandbox
+(tests/support/sandbox.py), leave one version per home after an upgrade, and the code-server
 they install inside the folder VS Code opens is excluded from its search and file watching.
 """
 
@@ -15,15 +15,7 @@ import pytest
 from jupyter_vscode.installer.standalone import release_arch
 
 from .release_server import make_release_tarball
-from .test_lifecycle import (  # noqa: F401 - fixtures
-    check_jupyter_serves_vscode,
-    code_server_tarball,
-    generate,
-    make_sandbox,
-    package_wheel,
-    put_s3,
-    sandbox,
-)
+from .support.sandbox import check_jupyter_serves_vscode, generate, put_s3
 
 
 def notebook_instance_script(box, capsys, wheel: Path, tarball: str, name: str) -> Path:  # type: ignore[no-untyped-def]

@@ -2,8 +2,9 @@
 guidance after a failed run (its log, the `to retry:` command and the rerun file), on the
 not-installed page, in the status API and in `jupyter vscode doctor`.
 
-The run tests execute the generated scripts in test_lifecycle's sandbox (a temporary HOME, a
-venv standing in for Jupyter's Python, stubs for `aws`, `sudo`, `restart-jupyter-server`).
+The run tests execute the generated scripts in the lifecycle sandbox (tests/support/sandbox.py:
+a temporary HOME, a venv standing in for Jupyter's Python, stubs for `aws`, `sudo`,
+`restart-jupyter-server`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import shlex
 import stat
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -42,26 +41,19 @@ from jupyter_vscode.sagemaker.script import (
     render_script,
 )
 
-from .conftest import free_port
-from .support.vsix import make_vsix
-from .test_lifecycle import (
-    DONE as DONE_LINE,
-)
-from .test_lifecycle import (
-    FAILED as FAILED_LINE,
-)
-from .test_lifecycle import (
+from .support.artifacts import build_wheel
+from .support.sandbox import DONE as DONE_LINE
+from .support.sandbox import FAILED as FAILED_LINE
+from .support.sandbox import (
     Sandbox,
-    build_wheel,
-    code_server_tarball,  # noqa: F401 - a fixture
     generate,
     make_sandbox,
-    package_wheel,  # noqa: F401 - a fixture
     put_s3,
-    serve,  # noqa: F401 - a fixture
+    running_jupyter,
+    server_env,
     settings,
-    userbox,  # noqa: F401 - a fixture
 )
+from .support.vsix import make_vsix
 
 # --- point 5: which --extensions are accepted ----------------------------------------------
 
@@ -211,7 +203,7 @@ def test_hint_and_page_name_the_log_and_the_command(tmp_path):
 
 
 def test_doctor_without_code_server_starts_with_the_lifecycle_log(tmp_path):
-    from .test_doctor import Doctor
+    from .support.doctor import Doctor
 
     doctor = Doctor(tmp_path)
     log = doctor.home / ".jupyter-vscode-lifecycle.log"
@@ -259,10 +251,6 @@ def start_script(sandbox: Sandbox, script: Path, **env: str) -> None:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def server_env(sandbox: Sandbox) -> dict[str, str]:
-    return {k: v for k, v in sandbox.env.items() if not k.startswith("JV_")}
 
 
 def run_doctor(sandbox: Sandbox) -> subprocess.CompletedProcess[str]:
@@ -343,45 +331,10 @@ def test_missing_vsix_path_fails_naming_it(tmp_path, capsys, tmp_path_factory):
 def not_installed_page(sandbox: Sandbox) -> tuple[str, dict[str, object]]:
     """Start Jupyter from the sandbox's Python with its HOME (no code-server anywhere): the
     VS Code page and then the status API."""
-    port, token = free_port(), "guidance-test"
-    root = sandbox.root / "notebooks"
-    root.mkdir(exist_ok=True)
-    argv = [str(sandbox.python), "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1"]
-    argv += [f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
-    argv += ["--ServerApp.base_url=/jupyterlab/default/"]
-    if os.getuid() == 0:
-        argv.append("--allow-root")
-    out = open(sandbox.root / "jupyter.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(argv, env=server_env(sandbox), stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/jupyterlab/default/"
-
-    def get(path: str) -> tuple[int, str]:
-        req = urllib.request.Request(
-            url + path, headers={"Authorization": f"token {token}", "Accept": "text/html"}
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
-
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (sandbox.root / "jupyter.log").read_text()
-            try:
-                get("api/status")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (sandbox.root / "jupyter.log").read_text()
-                time.sleep(0.3)
-        status, page = get("vscode/")
+    with running_jupyter(sandbox, "/jupyterlab/default/", {"Accept": "text/html"}) as get:
+        status, page = get("vscode/", timeout=30)
         assert status == 503, page
-        return page, json.loads(get("api/vscode/status")[1])
-    finally:
-        proc.kill()
-        proc.wait(10)
-        out.close()
+        return page, json.loads(get("api/vscode/status", timeout=30)[1])
 
 
 @pytest.mark.timeout(900)

@@ -67,7 +67,7 @@ def assert_explains(text: str, needles: list[str]) -> None:
 
 
 async def test_vscode_route_explains_the_option(
-    bad, jp_fetch, tmp_path, http_server_client, jp_base_url, jp_auth_header
+    bad, jp_fetch, http_server_client, jp_base_url, jp_auth_header, stub_code_server
 ):
     needles = bad[1]
     for path in ("vscode/", "vscode/some/file.js", "vscode/?folder=/tmp"):
@@ -89,7 +89,7 @@ async def test_vscode_route_explains_the_option(
     )
     assert r.code == 302 and r.headers["Location"].endswith("/vscode/")
     # nothing was started
-    assert not (tmp_path / "stub-record.jsonl").exists()
+    assert not stub_code_server.ran
 
 
 async def test_websocket_is_refused_not_left_hanging(bad, jp_fetch):
@@ -121,7 +121,7 @@ async def test_status_api(bad, jp_fetch, tmp_path):
     assert status["pid"] is None and status["restarts"] == 0
 
 
-async def test_restart_stop_log_launcher(bad, jp_fetch, tmp_path):
+async def test_restart_stop_log_launcher(bad, jp_fetch, stub_code_server):
     r = await get(jp_fetch, "api", "vscode", "restart", method="POST", body=b"")
     assert r.code == 409
     assert_explains(json.loads(r.body)["message"], bad[1])
@@ -136,7 +136,7 @@ async def test_restart_stop_log_launcher(bad, jp_fetch, tmp_path):
         "category": "Other",
         "url": "vscode/",
     }
-    assert not (tmp_path / "stub-record.jsonl").exists()
+    assert not stub_code_server.ran
 
 
 def launcher(**options: object) -> dict[str, object]:

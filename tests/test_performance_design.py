@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from .conftest import wait_until
+from .support.procs import wait_until
 
 
 async def get(jp_fetch, *parts, **kw):
@@ -192,3 +192,20 @@ def test_benchmark_merge_pools_repetitions_of_the_browser_phases():
     assert merged["cold"] == {"ext": [4.0], "direct": [4.0]}
     assert merged["ready"] == [5.0]
     assert "warm reload (median of 3)" in bench.report(merged)
+
+
+def test_benchmark_names_the_phases_when_one_is_unknown():
+    """`benchmarks/run.py --only` takes the names of its phase table, and says them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+    proc = subprocess.run(
+        [sys.executable, str(path), "--only", "ready,bogus"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "no phase bogus; the phases are cold, warm, prestart, ws, small" in proc.stderr

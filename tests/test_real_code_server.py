@@ -18,7 +18,7 @@ import pytest
 
 from jupyter_vscode.proctree import descendants
 
-from .conftest import free_port, pid_alive, wait_until
+from .support.procs import free_port, pid_alive, wait_until
 
 pytestmark = pytest.mark.codeserver
 

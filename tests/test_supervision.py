@@ -18,14 +18,7 @@ from traitlets.config import Config
 
 from jupyter_vscode.config import VSCode
 
-from .conftest import pid_alive, wait_until
-
-
-def records(tmp_path: Path) -> list[dict]:
-    path = tmp_path / "stub-record.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
+from .support.procs import pid_alive, wait_until
 
 
 async def get(jp_fetch, *parts, **kw):
@@ -34,20 +27,19 @@ async def get(jp_fetch, *parts, **kw):
 
 
 async def test_twenty_concurrent_first_requests_start_one_process(
-    jp_fetch, supervisor, tmp_path, monkeypatch
+    jp_fetch, supervisor, stub_code_server
 ):
-    monkeypatch.setenv("STUB_MODE", "slow")
-    monkeypatch.setenv("STUB_DELAY", "0.5")
+    stub_code_server.start_slowly(0.5)
     responses = await asyncio.gather(*(get(jp_fetch, "vscode", f"file{i}") for i in range(20)))
     assert [r.code for r in responses] == [200] * 20
-    assert len(records(tmp_path)) == 1
+    assert len(stub_code_server.runs()) == 1
     assert supervisor.status()["restarts"] == 0
 
 
-async def test_socket_is_private_and_no_tcp(jp_fetch, supervisor, tmp_path):
+async def test_socket_is_private_and_no_tcp(jp_fetch, supervisor, stub_code_server):
     r = await get(jp_fetch, "vscode/")
     assert r.code == 200
-    argv = records(tmp_path)[0]["argv"]
+    argv = stub_code_server.runs()[0]["argv"]
     sock = argv[argv.index("--socket") + 1]
     assert "--bind-addr" not in argv
     assert argv[argv.index("--socket-mode") + 1] == "600"
@@ -58,11 +50,11 @@ async def test_socket_is_private_and_no_tcp(jp_fetch, supervisor, tmp_path):
     assert argv[argv.index("--auth") + 1] == "none"
 
 
-async def test_environment_is_scrubbed(jp_fetch, tmp_path, monkeypatch):
+async def test_environment_is_scrubbed(jp_fetch, monkeypatch, stub_code_server):
     for name in ("PORT", "PASSWORD", "VSCODE_IPC_HOOK_CLI"):
         monkeypatch.setenv(name, "leak")
     assert (await get(jp_fetch, "vscode/")).code == 200
-    env = records(tmp_path)[0]["env"]
+    env = stub_code_server.runs()[0]["env"]
     assert env["PORT"] is None and env["PASSWORD"] is None and env["VSCODE_IPC_HOOK_CLI"] is None
 
 
@@ -94,23 +86,22 @@ async def test_any_exit_is_restarted_on_next_request(jp_fetch, supervisor, sig, 
     assert supervisor.status()["restarts"] == 1
 
 
-async def test_exit_code_zero_is_restarted(jp_fetch, supervisor, monkeypatch):
-    monkeypatch.setenv("STUB_MODE", "exit0")
-    monkeypatch.setenv("STUB_EXIT_AFTER", "0.3")
+async def test_exit_code_zero_is_restarted(jp_fetch, supervisor, stub_code_server):
+    stub_code_server.exit_cleanly_after(0.3)
     assert (await get(jp_fetch, "vscode/")).code == 200
     first = supervisor.pid
     await wait_until(lambda: supervisor.state.value != "running")
     assert supervisor.last_exit == 0
-    monkeypatch.setenv("STUB_MODE", "serve")
+    stub_code_server.serve()
     assert (await get(jp_fetch, "vscode/")).code == 200
     assert supervisor.pid != first
 
 
 @pytest.mark.vscode(max_restarts=2)
 async def test_crash_loop_backs_off_then_shows_failure_page_with_log(
-    jp_fetch, supervisor, tmp_path, monkeypatch
+    jp_fetch, supervisor, stub_code_server
 ):
-    monkeypatch.setenv("STUB_MODE", "crash")
+    stub_code_server.crash()
     r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"})
     # three tries (1 + max_restarts), with pauses, then a page — not a hang, not a 500
     while r.code == 503 and "could not start" not in r.body.decode():
@@ -121,13 +112,13 @@ async def test_crash_loop_backs_off_then_shows_failure_page_with_log(
     assert "simulated crash at start" in body
     assert "Restart VS Code" in body
     assert "Traceback" not in body
-    assert len(records(tmp_path)) == 3
+    assert len(stub_code_server.runs()) == 3
     assert supervisor.state.value == "failed"
     # no more attempts while failed
     await get(jp_fetch, "vscode", "x")
-    assert len(records(tmp_path)) == 3
+    assert len(stub_code_server.runs()) == 3
     # the restart button's API call starts it again
-    monkeypatch.setenv("STUB_MODE", "serve")
+    stub_code_server.serve()
     r = await jp_fetch("api", "vscode", "restart", method="POST", body=b"")
     assert json.loads(r.body)["state"] == "running"
 
@@ -196,8 +187,8 @@ async def test_not_installed_page_offers_install(jp_fetch, supervisor, tmp_path,
 
 
 @pytest.mark.vscode(start_timeout=1.0, max_restarts=0)
-async def test_hanging_code_server_times_out(jp_fetch, supervisor, monkeypatch):
-    monkeypatch.setenv("STUB_MODE", "hang")
+async def test_hanging_code_server_times_out(jp_fetch, supervisor, stub_code_server):
+    stub_code_server.hang()
     r = await get(jp_fetch, "vscode/")
     assert r.code == 503
     assert "did not answer within 1 s" in json.loads(r.body)["message"]
@@ -205,9 +196,8 @@ async def test_hanging_code_server_times_out(jp_fetch, supervisor, monkeypatch):
 
 
 @pytest.mark.vscode(start_timeout=30.0)
-async def test_starting_page_while_slow_start(jp_fetch, supervisor, monkeypatch):
-    monkeypatch.setenv("STUB_MODE", "slow")
-    monkeypatch.setenv("STUB_DELAY", "5")
+async def test_starting_page_while_slow_start(jp_fetch, supervisor, stub_code_server):
+    stub_code_server.start_slowly(5)
     r = await get(jp_fetch, "vscode/", headers={"Accept": "text/html"})
     assert r.code == 503
     assert "Starting VS Code" in r.body.decode()
@@ -215,8 +205,8 @@ async def test_starting_page_while_slow_start(jp_fetch, supervisor, monkeypatch)
     assert (await get(jp_fetch, "vscode/", headers={"Accept": "text/html"})).code == 200
 
 
-async def test_stop_leaves_no_children(jp_fetch, supervisor, monkeypatch):
-    monkeypatch.setenv("STUB_CHILD", "1")
+async def test_stop_leaves_no_children(jp_fetch, supervisor, stub_code_server):
+    stub_code_server.start_session_child()
     assert (await get(jp_fetch, "vscode/")).code == 200
     from jupyter_vscode.proctree import descendants
 
@@ -227,12 +217,12 @@ async def test_stop_leaves_no_children(jp_fetch, supervisor, monkeypatch):
 
 
 async def test_stop_lets_code_servers_process_group_finish_its_exit(
-    jp_fetch, supervisor, monkeypatch, tmp_path
+    jp_fetch, supervisor, tmp_path, stub_code_server
 ):
     """code-server's launcher exits on SIGTERM before its server and extension hosts, which
     still write state (and Node's compile cache) on the way out: no SIGKILL while they do."""
     marker = tmp_path / "exited-cleanly"
-    monkeypatch.setenv("STUB_GROUP_CHILD", str(marker))
+    stub_code_server.start_group_child(marker)
     assert (await get(jp_fetch, "vscode/")).code == 200
     from jupyter_vscode.proctree import descendants, group_alive
 
@@ -303,10 +293,10 @@ async def test_api_requires_authentication(jp_fetch, method, path):
     assert e.value.code == 403
 
 
-async def test_proxy_requires_authentication(jp_fetch, tmp_path):
+async def test_proxy_requires_authentication(jp_fetch, stub_code_server):
     r = await get(jp_fetch, "vscode/", headers={"Authorization": ""}, follow_redirects=False)
     assert r.code in (302, 403)
-    assert records(tmp_path) == []
+    assert stub_code_server.runs() == []
 
 
 @pytest.mark.vscode(launcher_title="Code Editor", launcher_category="Tools")
@@ -315,10 +305,12 @@ async def test_launcher_endpoint(jp_fetch):
     assert data == {"enabled": True, "title": "Code Editor", "category": "Tools", "url": "vscode/"}
 
 
-async def test_request_during_stop_gets_a_working_code_server(jp_fetch, supervisor, monkeypatch):
+async def test_request_during_stop_gets_a_working_code_server(
+    jp_fetch, supervisor, stub_code_server
+):
     """A browser reconnecting while a stop (API, idle stop) waits for code-server to exit must
     not interleave with it: the start waits, and the new code-server keeps its socket."""
-    monkeypatch.setenv("STUB_TERM_DELAY", "1.0")
+    stub_code_server.exit_slowly_on_term(1.0)
     assert (await get(jp_fetch, "vscode/")).code == 200
     stopping = asyncio.ensure_future(supervisor.stop())
     await asyncio.sleep(0.3)

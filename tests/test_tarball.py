@@ -20,7 +20,7 @@ from jupyter_vscode.installer.standalone import release_arch
 from jupyter_vscode.installer.tarball import check_members, safe_extract
 
 from .release_server import make_release_tarball
-from .test_installer_methods import do_install, run_installed, staging_empty
+from .support.installer import do_install, run_installed, staging_empty
 
 ARCH = release_arch()
 VERSION = "4.20.0"

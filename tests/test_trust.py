@@ -7,7 +7,6 @@ folder only (trust.py). The browser side is in tests/browser/test_workspace_trus
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -134,8 +133,8 @@ def test_page_rewrite():
 
 
 @pytest.fixture
-def workbench(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STUB_WORKBENCH", "1")
+def workbench(stub_code_server) -> None:
+    stub_code_server.serve_workbench()
 
 
 async def page(jp_fetch, **query: str):  # type: ignore[no-untyped-def]
@@ -150,18 +149,14 @@ async def page(jp_fetch, **query: str):  # type: ignore[no-untyped-def]
     return r
 
 
-def argv(tmp_path: Path) -> list[str]:
-    return json.loads((tmp_path / "stub-record.jsonl").read_text().splitlines()[0])["argv"]
-
-
-async def test_own_folder_page_has_trust_off(workbench, jp_fetch, jp_root_dir, tmp_path):
+async def test_own_folder_page_has_trust_off(workbench, jp_fetch, jp_root_dir, stub_code_server):
     (jp_root_dir / "project").mkdir()
     for folder in (jp_root_dir, jp_root_dir / "project"):
         r = await page(jp_fetch, folder=str(folder))
         body = r.body.decode()
         assert TRUST_OFF in body and TRUST_ON not in body, body
         assert r.headers["Cache-Control"] == "no-store"
-    assert "--disable-workspace-trust" not in argv(tmp_path)
+    assert "--disable-workspace-trust" not in stub_code_server.argv()
 
 
 async def test_other_folder_page_keeps_trust_on(workbench, jp_fetch, tmp_path):
@@ -182,10 +177,12 @@ async def test_folder_is_judged_as_vscode_reads_it(workbench, jp_fetch, jp_root_
 
 
 @pytest.mark.vscode(disable_workspace_trust=True)
-async def test_disable_workspace_trust_still_disables_it(workbench, jp_fetch, tmp_path):
+async def test_disable_workspace_trust_still_disables_it(
+    workbench, jp_fetch, tmp_path, stub_code_server
+):
     r = await page(jp_fetch, folder=str(tmp_path))
     assert TRUST_OFF in r.body.decode()
-    assert "--disable-workspace-trust" in argv(tmp_path)
+    assert "--disable-workspace-trust" in stub_code_server.argv()
 
 
 @pytest.mark.codeserver

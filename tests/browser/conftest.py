@@ -7,41 +7,13 @@ when JUPYTER_VSCODE_REQUIRE_CODE_SERVER=1 (CI).
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ..conftest import REQUIRE_REAL, JupyterProcess
-
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOT_DIR = REPO / "docs" / "screenshots"
-SCREENSHOTS = os.environ.get("JUPYTER_VSCODE_SCREENSHOTS") == "1"
-VIEWPORT = {"width": 1280, "height": 800}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-HELLO = "print('hello from Jupyter')\n"
-
-
-def find_chromium() -> str | None:
-    for candidate in (
-        os.environ.get("JUPYTER_VSCODE_CHROMIUM", ""),
-        "/usr/bin/chromium",
-        shutil.which("chromium") or "",
-        shutil.which("chromium-browser") or "",
-    ):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
+from ..support.browser import CHROMIUM_ARGS, HELLO, VIEWPORT, find_chromium, stop_gracefully
+from ..support.codeserver import REQUIRE_REAL
 
 
 @pytest.fixture
@@ -120,42 +92,6 @@ def root_dir(tmp_path: Path) -> Path:
     return root
 
 
-def processes_in(root: Path) -> list[int]:
-    """Live processes whose working directory is ``root`` or below: code-server's tree."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cwd = os.readlink(f"/proc/{entry}/cwd")
-        except OSError:
-            continue
-        if cwd == str(root) or cwd.startswith(f"{root}/"):
-            found.append(int(entry))
-    return found
-
-
-def stop_gracefully(jp: JupyterProcess, root: Path) -> None:
-    """Stop Jupyter like a user does (SIGTERM), then require that code-server's whole tree,
-    extension hosts included, is gone; anything left is killed so no test leaks processes."""
-    if jp.proc.poll() is None:
-        jp.proc.send_signal(signal.SIGTERM)
-        try:
-            jp.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            jp.proc.kill()
-    deadline = time.monotonic() + 15
-    while processes_in(root) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    leftover = processes_in(root)
-    for pid in leftover:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    assert leftover == [], f"processes left in {root} after Jupyter stopped: {leftover}"
-
-
 @pytest.fixture
 def jupyter(jupyter_process, real_code_server: str, root_dir: Path, lab_settings):  # type: ignore[no-untyped-def]
     """A real `jupyter server` (base_url /jupyter/default/) with the real code-server."""
@@ -170,10 +106,3 @@ def jupyter_without_code_server(jupyter_process, tmp_path: Path, root_dir: Path,
     jp = jupyter_process(str(tmp_path / "nowhere" / "code-server"))
     yield jp
     stop_gracefully(jp, root_dir)
-
-
-def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Save docs/screenshots/<name> for the README, only with JUPYTER_VSCODE_SCREENSHOTS=1."""
-    if SCREENSHOTS:
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT_DIR / name))

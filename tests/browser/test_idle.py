@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .conftest import stop_gracefully
+from ..support.browser import stop_gracefully
 
 pytestmark = [pytest.mark.browser, pytest.mark.codeserver]
 

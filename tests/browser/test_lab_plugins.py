@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from .test_lab_experience import (
+from ..support.lab import (
     DIALOG,
     DIR_ITEM,
     FRAME,

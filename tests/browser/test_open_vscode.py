@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import HELLO, SCREENSHOTS, screenshot
+from ..support.browser import HELLO, SCREENSHOTS, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from .conftest import processes_in, stop_gracefully
+from ..support.browser import processes_in, stop_gracefully
 
 pytestmark = [pytest.mark.browser, pytest.mark.codeserver]
 

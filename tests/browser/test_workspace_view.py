@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import stop_gracefully
+from ..support.browser import stop_gracefully
 
 pytestmark = [pytest.mark.browser, pytest.mark.codeserver]
 

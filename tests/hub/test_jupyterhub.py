@@ -1,4 +1,4 @@
-"""jupyter-vscode under a real JupyterHub with two real local users (see conftest.py).
+"""jupyter-vscode under a real JupyterHub with two real local users (see tests/support/hub.py).
 
 Each user gets their own VS Code at /user/<name>/vscode/, run as that user on a private unix
 socket; the other user reaches it neither through the hub, nor through their own server's
@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote
 import pytest
 import requests
 
-from .conftest import PASSWORD, USERS, Hub, pids_of_uid, uid_of
+from ..support.hub import PASSWORD, USERS, Hub, pids_of_uid, uid_of
 
 # the first test also waits for the hub and both users' servers (and maybe another run's lock)
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(900)]

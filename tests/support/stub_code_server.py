@@ -1,5 +1,7 @@
 """A stand-in for code-server, for fast tests of supervision and proxy logic.
 
+Tests drive it through StubCodeServer (stub.py), which sets the STUB_* variables below.
+
 It understands the flags the extension passes (--socket / --bind-addr) and behaves as
 $STUB_MODE says: serve (default), crash, exit0 (serve, then exit 0 after $STUB_EXIT_AFTER s),
 hang (accept connections, never answer), slow (wait $STUB_DELAY s before listening).

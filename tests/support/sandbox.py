@@ -1,0 +1,373 @@
+"""The lifecycle sandbox: the generated SageMaker scripts run for real in a temporary HOME
+with a fresh venv standing in for Jupyter's Python (dependencies borrowed read-only from the
+test venv, so pip works offline), "S3" in a directory and stubs for `sudo`, `systemctl`,
+`restart-jupyter-server` and `aws`; then Jupyter started from that venv must serve VS Code.
+`UserBox` is a notebook instance in miniature (root and a real unprivileged user).
+Fixtures `sandbox` and `userbox` registered in tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from jupyter_vscode.cli import main
+from jupyter_vscode.sagemaker.script import LifecycleOptions, render_script
+
+from .procs import free_port
+
+DONE = "jupyter-vscode lifecycle: done"
+FAILED = "jupyter-vscode lifecycle: FAILED"
+
+
+def generate(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["lifecycle-config", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def settings(script: str, *names: str, env: dict[str, str] | None = None) -> list[str]:
+    """The JV_* values the script's settings block sets, as bash sees them."""
+    head = script.split("\njv_log()", 1)[0]
+    show = "".join(f'printf "%s\\n" "${n}"\n' for n in names)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JV_")}
+    proc = subprocess.run(
+        ["bash", "-c", head + "\n" + show],
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return proc.stdout.splitlines()
+
+
+def dependency_farm(dest: Path) -> Path:
+    """Links to the test venv's packages except jupyter-vscode (the wheel brings that)."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    dest.mkdir()
+    for entry in site.iterdir():
+        name = entry.name.lower()
+        if "jupyter_vscode" in name or name.startswith(("pip", "_distutils", "__editable__")):
+            continue
+        if entry.suffix == ".pth":
+            continue
+        (dest / entry.name).symlink_to(entry)
+    return dest
+
+
+def last_run(text: str) -> str:
+    """The last run's lines of a lifecycle log (the log is appended to at every start)."""
+    i = text.rfind("jupyter-vscode lifecycle: started")
+    return text[text.rfind("\n", 0, i) + 1 :] if i >= 0 else ""
+
+
+def wait_for_result(log: Path, timeout: float = 400) -> str:
+    """The last run's lines once its result line is in the log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = last_run(log.read_text(errors="replace")) if log.exists() else ""
+        if DONE in text or FAILED in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
+@dataclass
+class Sandbox:
+    root: Path
+    home: Path
+    python: Path
+    s3: Path
+    record: Path
+    env: dict[str, str]
+    proc: subprocess.CompletedProcess[str] | None = None
+
+    def calls(self) -> list[str]:
+        return self.record.read_text().splitlines() if self.record.exists() else []
+
+    def run_script(self, script: Path, cwd: str, log: Path, ok: bool = True, **env: str) -> str:
+        """Run the script as SageMaker would (its output in self.proc); this run's log lines.
+
+        The foreground follows the background run up to JV_WAIT s (default 120), so it
+        usually returns with the result; its background may still be appending to the log."""
+        proc = subprocess.run(
+            ["bash", str(script)],
+            cwd=cwd,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        self.proc = proc
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert str(log) in proc.stdout
+        text = wait_for_result(log)
+        assert (DONE if ok else FAILED) in text, f"log {log}:\n{text}\nstdout:\n{proc.stdout}"
+        return text
+
+
+def write_stub(path: Path, body: str) -> None:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+
+
+def write_platform_stubs(stubs: Path, record: Path) -> None:
+    """`systemctl`, `restart-jupyter-server` and `sudo` that record their calls; the restart
+    blocks while a `hold-restart` file exists next to the record (bounded)."""
+    rec = shlex.quote(str(record))
+    hold = shlex.quote(str(record.parent / "hold-restart"))
+    wait = f"i=0; while [ -e {hold} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
+    write_stub(stubs / "systemctl", f'echo "systemctl $*" >>{rec}\n{wait}')
+    write_stub(
+        stubs / "restart-jupyter-server", f'echo "restart-jupyter-server $*" >>{rec}\n{wait}'
+    )
+    # sudo -u ec2-user -i CMD: CMD as this user, with a login-like (empty) environment
+    write_stub(
+        stubs / "sudo",
+        f'echo "sudo $*" >>{rec}\n'
+        "while :; do case $1 in -u) shift 2 ;; -i) shift ;; *) break ;; esac; done\n"
+        'exec env -i HOME="$HOME" PATH="$PATH" USER="$(id -un)" "$@"\n',
+    )
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, package_wheel: Path) -> Sandbox:
+    return make_sandbox(tmp_path)
+
+
+def make_sandbox(tmp_path: Path, python: Path | None = None, user_site: bool = False) -> Sandbox:
+    """A sandbox whose Jupyter's Python is a fresh venv, or ``python`` (a stub) if given.
+    ``user_site``: the venv reads the user's site-packages (~/.local), as conda's Python
+    does; a plain venv does not."""
+    home = tmp_path / "home"
+    home.mkdir()
+    if python is None:
+        venv = tmp_path / "venv"
+        user = ["--system-site-packages"] if user_site else []
+        subprocess.run([sys.executable, "-m", "venv", *user, str(venv)], check=True, timeout=120)
+        python = venv / "bin" / "python"
+        purelib = subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        farm = dependency_farm(tmp_path / "deps")
+        (Path(purelib) / "zz_test_deps.pth").write_text(f"{farm}\n")
+
+    record = tmp_path / "calls.txt"
+    s3 = tmp_path / "s3"
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    rec = shlex.quote(str(record))
+    write_platform_stubs(stubs, record)
+    # `aws s3 cp` from the "S3" dir; a `hold-aws` file makes it wait (bounded) and it records the
+    # process group and session it runs in
+    hold = shlex.quote(str(tmp_path / "hold-aws"))
+    write_stub(
+        stubs / "aws",
+        f'echo "aws $*" >>{rec}\n'
+        f'echo "$(ps -o pgid=,sid= -p $$)" >{shlex.quote(str(tmp_path / "aws-session"))}\n'
+        f"i=0; while [ -e {hold} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
+        '[ "$1 $2" = "s3 cp" ] || exit 1\nshift 2\n'
+        '[ "$1" = --only-show-errors ] && shift\n'
+        f'exec cp {shlex.quote(str(s3))}/"${{1#s3://}}" "$2"\n',
+    )
+
+    dev_bin = str(Path(sys.executable).parent)
+    path = [p for p in os.environ["PATH"].split(os.pathsep) if p and p != dev_bin]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("JUPYTER", "JV_", "PIP_"))
+        and k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
+    }
+    env.update(
+        HOME=str(home),
+        PATH=os.pathsep.join([str(stubs), *path]),
+        # offline: dependencies come from the test venv through the .pth above
+        JV_PIP_ARGS="--no-index --no-deps",
+        JV_PYTHON=str(python),
+        # notebook-instance scripts lock in /run: keep tests out of it
+        JV_LOCK=str(tmp_path / "lifecycle.lock"),
+    )
+    return Sandbox(tmp_path, home, python, s3, record, env)
+
+
+def put_s3(sandbox: Sandbox, key: str, source: Path) -> str:
+    dest = sandbox.s3 / key
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, dest)
+    return f"s3://{key}"
+
+
+def server_env(sandbox: Sandbox) -> dict[str, str]:
+    """The environment Jupyter runs with in the sandbox: its HOME and PATH, no JV_* settings."""
+    return {k: v for k, v in sandbox.env.items() if not k.startswith("JV_")}
+
+
+@contextlib.contextmanager
+def running_jupyter(sandbox: Sandbox, base_url: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """Jupyter from the sandbox's Python, as the platform starts it; yields get(path), which
+    sends ``headers`` with the token."""
+    port, token = free_port(), "lifecycle-test"
+    root = sandbox.root / "notebooks"
+    root.mkdir(exist_ok=True)
+    argv = [
+        str(sandbox.python),
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--ServerApp.base_url={base_url}",
+    ]
+    if os.getuid() == 0:
+        argv.append("--allow-root")
+    log = sandbox.root / "jupyter.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, env=server_env(sandbox), stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}{base_url}"
+
+    def get(path: str, timeout: float = 5) -> tuple[int, str]:
+        req = urllib.request.Request(
+            url + path, headers={"Authorization": f"token {token}", **(headers or {})}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                get("api/status")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+        yield get
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def check_jupyter_serves_vscode(sandbox: Sandbox, base_url: str, prefix: Path) -> None:
+    """Start Jupyter as the platform would after the restart; VS Code must come up."""
+    with running_jupyter(sandbox, base_url) as get:
+        check_serves_vscode(sandbox, get, prefix)
+
+
+def check_serves_vscode(sandbox: Sandbox, get, prefix: Path) -> None:  # type: ignore[no-untyped-def]
+    root = sandbox.root / "notebooks"
+    log = sandbox.root / "jupyter.log"
+    # loaded from the wheel's jupyter_server_config.d, not from the command line
+    status, body = get(f"vscode/?folder={root}", timeout=120)
+    assert status == 200 and "workbench" in body, (status, body[-2000:], log.read_text())
+    info = json.loads(get("api/vscode/status")[1])
+    assert info["state"] == "running", info
+    assert info["executable"].startswith(str(prefix)), (info, prefix)
+
+
+@dataclass
+class UserBox:
+    """A notebook instance in miniature: the script runs as root, `sudo -u ec2-user -i` becomes
+    a real unprivileged user (with a login profile whose output they control), whose home and
+    ~/SageMaker they own; `outside` is a root-owned directory they can read but not write."""
+
+    user: str
+    home: Path
+    persistent: Path
+    outside: Path
+    record: Path
+    env: dict[str, str]
+
+    def run(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run the notebook-instance script as root in `/`; it follows the run to its end."""
+        script = self.outside / "on-start.sh"
+        script.write_text(render_script(LifecycleOptions(target="notebook-instance")))
+        proc = subprocess.run(
+            ["bash", str(script)], cwd="/", env=self.env, capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert DONE in proc.stdout, (proc, self.calls())
+        log = Path(self.env["JV_LOG"])
+        if os.access(log, os.W_OK) and not log.is_symlink() and log.stat().st_nlink == 1:
+            assert DONE in wait_for_result(log, timeout), (proc, self.calls())
+        return proc
+
+    def calls(self) -> list[str]:
+        return self.record.read_text().splitlines() if self.record.exists() else []
+
+
+@pytest.fixture
+def userbox():  # type: ignore[no-untyped-def]
+    if os.getuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")):
+        pytest.skip("needs root, useradd and runuser (to run the user-level part as a user)")
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="jv-lcsym-", dir="/tmp"))
+    base.chmod(0o755)  # pytest's tmp_path is private to root: the user could not reach it
+    user = f"jvlc{os.getpid() % 100000}"
+    home = base / "home"
+    subprocess.run(
+        ["useradd", "-M", "-d", str(home), "-s", "/bin/bash", user], check=True, timeout=30
+    )
+    try:
+        outside = base / "root"
+        stubs = outside / "bin"
+        stubs.mkdir(parents=True)
+        record = outside / "calls.txt"
+        rec = shlex.quote(str(record))
+        write_platform_stubs(stubs, record)
+        # sudo -u X [-i] CMD: CMD as the user ([-i]: through their login shell, profile and all)
+        write_stub(
+            stubs / "sudo",
+            f'echo "sudo $*" >>{rec}\n'
+            "l=; while :; do case $1 in -u) shift 2 ;; -i) l=-l; shift ;; *) break ;; esac; done\n"
+            f'exec runuser -u {user} -- env -i HOME={home} PATH="$PATH" USER={user} '
+            'bash $l -c \'exec "$@"\' bash "$@"\n',
+        )
+        # Jupyter's Python: enough for the user-level part to run through (nothing installed)
+        python = stubs / "python"
+        write_stub(python, '[ "$2 $3" != "jupyter_vscode.cli install" ] || mkdir -p "$5"\n')
+        persistent = home / "SageMaker"
+        persistent.mkdir(parents=True)
+        (home / ".bash_profile").write_text("echo 'PROFILE TEXT the user controls'\n")
+        subprocess.run(["chown", "-R", f"{user}:", str(home)], check=True)
+        env = {
+            "PATH": f"{stubs}:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": "/root",
+            "JV_PYTHON": str(python),
+            "JV_PREFIX": str(persistent / ".jupyter-vscode"),
+            "JV_USER_DATA_DIR": str(persistent / ".jupyter-vscode-user-data"),
+            "JV_LOG": str(persistent / ".jupyter-vscode-lifecycle.log"),
+            "JV_LOCK": str(outside / "lifecycle.lock"),  # not /run
+        }
+        yield UserBox(user, home, persistent, outside, record, env)
+    finally:
+        # the background run may still be ending (its log writer runs as the user)
+        deadline = time.monotonic() + 30
+        while subprocess.run(["pgrep", "-u", user], capture_output=True).returncode == 0:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        subprocess.run(["userdel", "-r", user], capture_output=True, timeout=30)
+        shutil.rmtree(base, ignore_errors=True)
