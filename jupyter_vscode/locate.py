@@ -57,6 +57,19 @@ class Lookup:
         return f"run `{INSTALL_HINT}` in a Jupyter terminal, then try again"
 
 
+class NotInstalled(RuntimeError):
+    """code-server could not be found; carries where we looked."""
+
+    def __init__(self, lookup: Lookup):
+        self.lookup = lookup
+        super().__init__(lookup.message())
+
+    @property
+    def hint(self) -> str:
+        """What to do: fix the configured path, or (nothing configured) install code-server."""
+        return self.lookup.hint()
+
+
 def _is_executable(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK)
 
