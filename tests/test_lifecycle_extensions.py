@@ -27,6 +27,7 @@ from .support.sandbox import (
     settings,
     start_script,
     wait_for_result,
+    write_script,
 )
 from .support.vsix import make_vsix
 
@@ -83,11 +84,8 @@ def test_absolute_vsix_path_lands_where_the_server_looks(
     (tmp_path / "efs" / "tools").mkdir(parents=True)  # stands in for a path on EFS
     vsix = make_vsix(tmp_path / "efs" / "tools" / "hello.vsix")
     tarball = put_s3(sandbox, f"bucket/cs/{code_server_tarball.name}", code_server_tarball)
-    script = tmp_path / "on-start.sh"
-    argv = ["--wheel", str(package_wheel), "--code-server-tarball", tarball]
-    argv += ["--python", str(sandbox.python), "--extensions", str(vsix), "-o", str(script)]
-    code, _, err = generate(capsys, "--target", "studio", *argv)
-    assert code == 0, err
+    options = dict(wheel=package_wheel, tarball=tarball, extensions=vsix)
+    script = write_script(capsys, sandbox, "studio", "on-start.sh", **options)
     log = sandbox.home / ".jupyter-vscode-lifecycle.log"
     text = sandbox.run_script(script, cwd="/", log=log)
 
@@ -113,21 +111,7 @@ def test_missing_vsix_path_fails_naming_it(tmp_path, capsys, tmp_path_factory):
     sandbox = make_sandbox(tmp_path)
     wheel = build_wheel(tmp_path_factory)
     missing = "/nonexistent/efs/my-tool.vsix"
-    script = tmp_path / "on-start.sh"
-    code, _, err = generate(
-        capsys,
-        "--target",
-        "studio",
-        "--wheel",
-        str(wheel),
-        "--python",
-        str(sandbox.python),
-        "--extensions",
-        missing,
-        "-o",
-        str(script),
-    )
-    assert code == 0, err
+    script = write_script(capsys, sandbox, "studio", "on-start.sh", wheel=wheel, extensions=missing)
     start_script(sandbox, script)
     text = wait_for_result(sandbox.home / ".jupyter-vscode-lifecycle.log")
     assert FAILED_LINE in text and DONE_LINE not in text

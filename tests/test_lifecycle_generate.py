@@ -42,16 +42,9 @@ def test_script_is_bash_with_lf_endings(target, tmp_path):
 
 def test_studio_defaults():
     script = render_script(LifecycleOptions(target="studio"))
-    pkg, sudo, restart, python, prefix, log = settings(
-        script,
-        "JV_PACKAGE",
-        "JV_SUDO",
-        "JV_RESTART_CMD",
-        "JV_PYTHON",
-        "JV_PREFIX",
-        "JV_LOG",
-        env={"HOME": "/home/sagemaker-user"},
-    )
+    names = "JV_PACKAGE JV_SUDO JV_RESTART_CMD JV_PYTHON JV_PREFIX JV_LOG".split()
+    home = {"HOME": "/home/sagemaker-user"}
+    pkg, sudo, restart, python, prefix, log = settings(script, *names, env=home)
     assert pkg == "jupyter-vscode"
     assert sudo == ""  # Studio scripts already run as the user
     assert restart == "restart-jupyter-server"
@@ -64,15 +57,8 @@ def test_studio_defaults():
 
 def test_notebook_instance_defaults():
     script = render_script(LifecycleOptions(target="notebook-instance"))
-    sudo, restart, python, prefix, data, log = settings(
-        script,
-        "JV_SUDO",
-        "JV_RESTART_CMD",
-        "JV_PYTHON",
-        "JV_PREFIX",
-        "JV_USER_DATA_DIR",
-        "JV_LOG",
-    )
+    names = "JV_SUDO JV_RESTART_CMD JV_PYTHON JV_PREFIX JV_USER_DATA_DIR JV_LOG".split()
+    sudo, restart, python, prefix, data, log = settings(script, *names)
     assert sudo == "sudo -u ec2-user -i"
     assert restart == "systemctl restart jupyter-server"
     assert python == "/home/ec2-user/anaconda3/envs/JupyterSystemEnv/bin/python"

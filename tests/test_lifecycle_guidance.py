@@ -39,19 +39,19 @@ from jupyter_vscode.sagemaker.script import (
     render_script,
 )
 
-from .release_server import make_release_tarball
 from .support.artifacts import build_wheel
 from .support.sandbox import DONE as DONE_LINE
 from .support.sandbox import FAILED as FAILED_LINE
 from .support.sandbox import (
     Sandbox,
-    generate,
     make_sandbox,
     put_s3,
     running_jupyter,
     server_env,
+    small_tarball,
     start_script,
     wait_for_result,
+    write_script,
 )
 
 T = "2026-12-01T10:00:0"
@@ -202,26 +202,11 @@ def not_installed_page(sandbox: Sandbox) -> tuple[str, dict[str, object]]:
 
 @pytest.mark.timeout(900)
 def test_failed_run_says_how_to_retry_and_the_retry_works(tmp_path, capsys, tmp_path_factory):
-
     sandbox = make_sandbox(tmp_path)
     wheel = build_wheel(tmp_path_factory)
     name = f"code-server-4.20.0-linux-{release_arch()}.tar.gz"
     key = f"bucket/cs/{name}"  # not uploaded yet: the run fails
-    script = tmp_path / "on-jupyter-server-start.sh"
-    code, _, err = generate(
-        capsys,
-        "--target",
-        "studio",
-        "--wheel",
-        str(wheel),
-        "--code-server-tarball",
-        f"s3://{key}",
-        "--python",
-        str(sandbox.python),
-        "-o",
-        str(script),
-    )
-    assert code == 0, err
+    script = write_script(capsys, sandbox, "studio", wheel=wheel, tarball=f"s3://{key}")
     log = sandbox.home / ".jupyter-vscode-lifecycle.log"
     start_script(sandbox, script)
     text = wait_for_result(log)
@@ -253,8 +238,7 @@ def test_failed_run_says_how_to_retry_and_the_retry_works(tmp_path, capsys, tmp_
     assert "run `jupyter vscode install`" not in str(status["error"])
 
     # the admin fixes the cause (uploads the tarball); the user runs the command
-    make_release_tarball(tmp_path / "dist" / name, "4.20.0", release_arch())
-    put_s3(sandbox, key, tmp_path / "dist" / name)
+    put_s3(sandbox, key, small_tarball(sandbox))
     proc = subprocess.run(
         shlex.split(retry),
         cwd="/",

@@ -21,8 +21,9 @@ import pytest
 from .support.sandbox import (
     DONE,
     check_jupyter_serves_vscode,
-    generate,
+    notebook_instance_env,
     put_s3,
+    write_script,
 )
 from .support.vsix import make_vsix
 
@@ -31,30 +32,13 @@ from .support.vsix import make_vsix
 def test_notebook_instance_script_runs(sandbox, capsys, code_server_tarball, package_wheel):
     tarball = put_s3(sandbox, f"bucket/cs/{code_server_tarball.name}", code_server_tarball)
     vsix = put_s3(sandbox, "bucket/ext/hello.vsix", make_vsix(sandbox.root / "hello.vsix"))
-    script = sandbox.root / "on-start.sh"
-    code, _, err = generate(
-        capsys,
-        "--target",
-        "notebook-instance",
-        "--wheel",
-        str(package_wheel),
-        "--code-server-tarball",
-        tarball,
-        "--extensions",
-        vsix,
-        "-o",
-        str(script),
+    script = write_script(
+        capsys, sandbox, "notebook-instance", wheel=package_wheel, tarball=tarball, extensions=vsix
     )
-    assert code == 0, err
     persistent = sandbox.home / "SageMaker"  # stands in for /home/ec2-user/SageMaker
     prefix = persistent / ".jupyter-vscode"
     log = persistent / ".jupyter-vscode-lifecycle.log"
-    env = dict(
-        JV_PYTHON=str(sandbox.python),
-        JV_PREFIX=str(prefix),
-        JV_USER_DATA_DIR=str(persistent / ".jupyter-vscode-user-data"),
-        JV_LOG=str(log),
-    )
+    env = notebook_instance_env(sandbox)
     text = sandbox.run_script(script, cwd="/", log=log, **env)  # as root, in /
 
     assert os.access(prefix / "bin" / "code-server", os.X_OK), text
@@ -141,7 +125,6 @@ def test_notebook_instance_log_is_written_as_the_user(userbox):
 
 
 def pwd_uid(user: str) -> int:
-
     return pwd.getpwnam(user).pw_uid
 
 

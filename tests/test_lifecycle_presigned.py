@@ -12,7 +12,6 @@ import base64
 
 import pytest
 
-from jupyter_vscode.installer.standalone import release_arch
 from jupyter_vscode.sagemaker.script import (
     MAX_CONTENT_CHARS,
     LifecycleError,
@@ -21,11 +20,12 @@ from jupyter_vscode.sagemaker.script import (
     render_script,
 )
 
-from .release_server import make_release_tarball
 from .support.artifacts import build_wheel
 from .support.sandbox import (
     generate,
     make_sandbox,
+    small_tarball,
+    write_script,
 )
 
 
@@ -80,31 +80,13 @@ PRESIGNED = (
 def test_presigned_url_secrets_stay_out_of_the_log(capsys, tmp_path, serve, tmp_path_factory):
     """pip's "Downloading <URL>", the installer's lines and the script's own `jupyter vscode
     install ... --from <URL>` all show the URLs without their query string."""
-
     sandbox = make_sandbox(tmp_path)
     wheel = build_wheel(tmp_path_factory)
-    arch = release_arch()
-    tarball = make_release_tarball(
-        tmp_path / "dist" / f"code-server-4.20.0-linux-{arch}.tar.gz", "4.20.0", arch
-    )
+    tarball = small_tarball(sandbox)
     wheel_url = serve(wheel).split("?")[0] + "?" + PRESIGNED
     tarball_url = serve(tarball).split("?")[0] + "?" + PRESIGNED
-    script = tmp_path / "on-jupyter-server-start.sh"
-    code, _, err = generate(
-        capsys,
-        "--target",
-        "studio",
-        "--wheel",
-        wheel_url,
-        "--code-server-tarball",
-        tarball_url,
-        "--allow-insecure-http",
-        "--python",
-        str(sandbox.python),
-        "-o",
-        str(script),
-    )
-    assert code == 0, err
+    options = dict(wheel=wheel_url, tarball=tarball_url, insecure_http=True)
+    script = write_script(capsys, sandbox, "studio", **options)
     log = sandbox.home / ".jupyter-vscode-lifecycle.log"
     text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
 
@@ -128,33 +110,14 @@ def test_long_presigned_urls_compress_the_code_and_the_script_still_runs(
     """Two ~2 kB presigned URLs (with a session token) leave too little room for the script's
     code as text: it is gzip-compressed in the script (the header and settings stay readable),
     and the script works as before. Shorter values keep the code readable."""
-
     short = render_script(LifecycleOptions(target="studio"))
     assert "\njv_rerun_file() {" in short and "| gunzip" not in short
     sandbox = make_sandbox(tmp_path)
     wheel = build_wheel(tmp_path_factory)
-    tarball = make_release_tarball(
-        tmp_path / "dist" / f"code-server-4.20.0-linux-{release_arch()}.tar.gz",
-        "4.20.0",
-        release_arch(),
-    )
+    tarball = small_tarball(sandbox)
     token = "&X-Amz-Security-Token=" + "Q" * 2000
-    script = tmp_path / "on-jupyter-server-start.sh"
-    code, _, err = generate(
-        capsys,
-        "--target",
-        "studio",
-        "--wheel",
-        serve(wheel) + token,
-        "--code-server-tarball",
-        serve(tarball) + token,
-        "--allow-insecure-http",
-        "--python",
-        str(sandbox.python),
-        "-o",
-        str(script),
-    )
-    assert code == 0, err
+    options = dict(wheel=serve(wheel) + token, tarball=serve(tarball) + token, insecure_http=True)
+    script = write_script(capsys, sandbox, "studio", **options)
     text = script.read_text()
     assert len(encode(text)) <= MAX_CONTENT_CHARS
     head = text.split("\n")[:3]

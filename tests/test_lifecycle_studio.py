@@ -24,7 +24,6 @@ import pytest
 from .support.sandbox import (
     DONE,
     check_serves_vscode,
-    generate,
     make_sandbox,
     put_s3,
     running_jupyter,
@@ -32,28 +31,17 @@ from .support.sandbox import (
     start,
     until,
     wait_for_result,
+    write_script,
 )
 
 
 @pytest.mark.timeout(900)
 def test_studio_script_runs(sandbox, capsys, serve, real_tarball, package_wheel):
     wheel = put_s3(sandbox, f"bucket/wheels/{package_wheel.name}", package_wheel)
-    script = sandbox.root / "on-jupyter-server-start.sh"
-    code, _, err = generate(
-        capsys,
-        "--target",
-        "studio",
-        "--wheel",
-        wheel,
-        "--code-server-tarball",
-        serve(real_tarball),
-        "--allow-insecure-http",  # the loopback server speaks http
-        "--python",
-        str(sandbox.python),
-        "-o",
-        str(script),
+    tarball = serve(real_tarball)  # the loopback server speaks http
+    script = write_script(
+        capsys, sandbox, "studio", wheel=wheel, tarball=tarball, insecure_http=True
     )
-    assert code == 0, err
     log = sandbox.home / ".jupyter-vscode-lifecycle.log"
     prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
     # Jupyter restarts (and loads the new extension) before code-server is installed: a
@@ -88,10 +76,7 @@ def test_jupyter_restarts_only_when_something_changed(sandbox, capsys, package_w
     installed something, and then before the code-server download; a Jupyter of this Python
     that started before jupyter-vscode's install is restarted too."""
     tarball = put_s3(sandbox, "bucket/cs/code-server-4.20.0.tar.gz", small_tarball(sandbox))
-    script = sandbox.root / "on-jupyter-server-start.sh"
-    argv = ["--target", "studio", "--wheel", str(package_wheel), "--python", str(sandbox.python)]
-    code, _, err = generate(capsys, *argv, "--code-server-tarball", tarball, "-o", str(script))
-    assert code == 0, err
+    script = write_script(capsys, sandbox, "studio", wheel=package_wheel, tarball=tarball)
     log = sandbox.home / ".jupyter-vscode-lifecycle.log"
     restart = "restart-jupyter-server "
     text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
@@ -136,11 +121,8 @@ def test_studio_installs_into_the_persistent_home(tmp_path, capsys, package_whee
     user site enabled, jupyter-vscode goes to ~/.local, where Jupyter finds it at the next
     start, so that start changes nothing and restarts nothing."""
     sandbox = make_sandbox(tmp_path, user_site=True)
-    script = tmp_path / "on-jupyter-server-start.sh"
-    argv = ["--target", "studio", "--wheel", str(package_wheel), "--python", str(sandbox.python)]
     tarball = put_s3(sandbox, "bucket/cs/code-server-4.20.0.tar.gz", small_tarball(sandbox))
-    code, _, err = generate(capsys, *argv, "--code-server-tarball", tarball, "-o", str(script))
-    assert code == 0, err
+    script = write_script(capsys, sandbox, "studio", wheel=package_wheel, tarball=tarball)
     log = sandbox.home / ".jupyter-vscode-lifecycle.log"
     text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
     assert "restarting Jupyter now because pip installed jupyter-vscode-" in text

@@ -50,25 +50,30 @@ def write_script(
     sandbox: Sandbox,
     target: str,
     filename: str | None = None,
-    **options: object,
+    *,
+    wheel: str | Path | None = None,
+    tarball: str | Path | None = None,
+    extensions: str | Path | None = None,
+    insecure_http: bool = False,
 ) -> Path:
-    """The target's script, written by `jupyter vscode lifecycle-config --target TARGET -o`
-    to ``filename`` (default the name SageMaker's docs use) in the sandbox's root.
+    """The target's script, as `jupyter vscode lifecycle-config --target TARGET -o FILE` writes
+    it to ``filename`` (default: the name SageMaker's docs use) in the sandbox's root.
 
-    ``options`` are the command's options with `_` for `-`: a value is passed as its text, a
-    list or tuple as several values, True as a bare flag; None and False leave it out. Studio
-    scripts get `--python` the sandbox's Python unless ``python`` is given."""
-    if target == "studio":
-        options.setdefault("python", sandbox.python)
+    ``wheel``, ``tarball`` (`--code-server-tarball`) and ``extensions`` are passed when given,
+    `--allow-insecure-http` with ``insecure_http`` (loopback servers speak http); Studio
+    scripts get `--python` the sandbox's Python. The command must succeed."""
     argv = ["--target", target]
-    for key, value in options.items():
-        flag = "--" + key.replace("_", "-")
-        if value is True:
-            argv.append(flag)
-        elif isinstance(value, list | tuple):
-            argv += [flag, *map(str, value)]
-        elif value is not None and value is not False:
+    for flag, value in (
+        ("--wheel", wheel),
+        ("--code-server-tarball", tarball),
+        ("--extensions", extensions),
+    ):
+        if value is not None:
             argv += [flag, str(value)]
+    if insecure_http:
+        argv.append("--allow-insecure-http")
+    if target == "studio":
+        argv += ["--python", str(sandbox.python)]
     script = sandbox.root / (filename or SCRIPT_NAMES[target])
     code, _, err = generate(capsys, *argv, "-o", str(script))
     assert code == 0, err
