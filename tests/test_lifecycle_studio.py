@@ -8,8 +8,8 @@ test venv, so pip works offline), this package as a wheel (built once per sessio
 $JUPYTER_VSCODE_TEST_WHEEL), a code-server release tarball served over loopback HTTP or "S3",
 and stubs for `sudo`, `systemctl`, `restart-jupyter-server` and `aws`. They then start Jupyter
 from that venv with that HOME and fetch <base_url>vscode/ from the code-server the script
-installed, from a release tarball with real content (test_installer_real_tarball builds and
-caches it).
+installed from a release tarball with real content (test_installer_real_tarball builds and
+caches it); the others install a small release-shaped tarball.
 """
 
 from __future__ import annotations
