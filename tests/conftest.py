@@ -15,8 +15,9 @@ from .support.artifacts import code_server_tarball, package_wheel, real_tarball,
 from .support.codeserver import require_real_code_server
 from .support.installer import release, server  # noqa: F401 - fixtures
 from .support.jupyter import JupyterProcess
-from .support.sandbox import sandbox, userbox  # noqa: F401 - fixtures
+from .support.sandbox import sandbox  # noqa: F401 - fixtures
 from .support.stub import StubCodeServer
+from .support.userbox import userbox  # noqa: F401 - fixtures
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 

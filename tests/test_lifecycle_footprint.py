@@ -8,31 +8,18 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 
-from jupyter_vscode.installer.standalone import release_arch
+from .support.sandbox import (
+    check_jupyter_serves_vscode,
+    notebook_instance_env,
+    put_s3,
+    small_tarball,
+    write_script,
+)
 
-from .release_server import make_release_tarball
-from .support.sandbox import check_jupyter_serves_vscode, generate, put_s3
-
-
-def notebook_instance_script(box, capsys, wheel: Path, tarball: str, name: str) -> Path:  # type: ignore[no-untyped-def]
-    script = box.root / name
-    code, _, err = generate(
-        capsys,
-        "--target",
-        "notebook-instance",
-        "--wheel",
-        str(wheel),
-        "--code-server-tarball",
-        tarball,
-        "-o",
-        str(script),
-    )
-    assert code == 0, err
-    return script
+NI = "notebook-instance"
 
 
 @pytest.mark.timeout(900)
@@ -41,38 +28,21 @@ def test_an_upgrade_on_the_next_start_leaves_one_version(
     capsys,
     package_wheel,  # noqa: F811
 ):
-    dist = sandbox.root / "dist"
-    arch = release_arch()
-    old = make_release_tarball(
-        dist / f"code-server-4.20.0-linux-{arch}.tar.gz", "4.20.0", arch, padding=2_000_000
-    )
-    new = make_release_tarball(dist / f"code-server-4.21.0-linux-{arch}.tar.gz", "4.21.0", arch)
+    old = small_tarball(sandbox, "4.20.0", padding=2_000_000)
+    new = small_tarball(sandbox, "4.21.0")
     persistent = sandbox.home / "SageMaker"
     prefix = persistent / ".jupyter-vscode"
     log = persistent / ".jupyter-vscode-lifecycle.log"
-    env = dict(
-        JV_PYTHON=str(sandbox.python),
-        JV_PREFIX=str(prefix),
-        JV_USER_DATA_DIR=str(persistent / ".jupyter-vscode-user-data"),
-        JV_LOG=str(log),
-    )
-    first = notebook_instance_script(
-        sandbox,
-        capsys,
-        package_wheel,
-        put_s3(sandbox, f"bucket/cs/{old.name}", old),
-        "on-start-1.sh",
-    )
+    env = notebook_instance_env(sandbox)
+    tarball = put_s3(sandbox, f"bucket/cs/{old.name}", old)
+    first = write_script(capsys, sandbox, NI, "on-start-1.sh", wheel=package_wheel, tarball=tarball)
     text = sandbox.run_script(first, cwd="/", log=log, **env)
     assert os.listdir(prefix / "versions") == ["4.20.0-standalone"], text
 
     # The admin points the lifecycle configuration at a newer release; the next start:
-    second = notebook_instance_script(
-        sandbox,
-        capsys,
-        package_wheel,
-        put_s3(sandbox, f"bucket/cs/{new.name}", new),
-        "on-start-2.sh",
+    tarball = put_s3(sandbox, f"bucket/cs/{new.name}", new)
+    second = write_script(
+        capsys, sandbox, NI, "on-start-2.sh", wheel=package_wheel, tarball=tarball
     )
     text = sandbox.run_script(second, cwd="/", log=log, **env)
     assert os.listdir(prefix / "versions") == ["4.21.0-standalone"], text
@@ -90,21 +60,7 @@ def test_studio_install_is_kept_out_of_vscodes_search_and_watcher(
 ):
     tarball = put_s3(sandbox, f"bucket/cs/{code_server_tarball.name}", code_server_tarball)
     wheel = put_s3(sandbox, f"bucket/wheels/{package_wheel.name}", package_wheel)
-    script = sandbox.root / "on-jupyter-server-start.sh"
-    code, _, err = generate(
-        capsys,
-        "--target",
-        "studio",
-        "--wheel",
-        wheel,
-        "--code-server-tarball",
-        tarball,
-        "--python",
-        str(sandbox.python),
-        "-o",
-        str(script),
-    )
-    assert code == 0, err
+    script = write_script(capsys, sandbox, "studio", wheel=wheel, tarball=tarball)
     log = sandbox.home / ".jupyter-vscode-lifecycle.log"
     sandbox.run_script(script, cwd=str(sandbox.home), log=log)
     prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"

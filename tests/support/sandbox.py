@@ -2,8 +2,10 @@
 with a fresh venv standing in for Jupyter's Python (dependencies borrowed read-only from the
 test venv, so pip works offline), "S3" in a directory and stubs for `sudo`, `systemctl`,
 `restart-jupyter-server` and `aws`; then Jupyter started from that venv must serve VS Code.
-`UserBox` is a notebook instance in miniature (root and a real unprivileged user).
-Fixtures `sandbox` and `userbox` registered in tests/conftest.py.
+Also the steps the lifecycle tests share: write a target's script with `jupyter vscode
+lifecycle-config` (`write_script`), a small release tarball, start a script, wait for a run.
+Fixture `sandbox` registered in tests/conftest.py (`userbox`, the notebook instance with a
+real second user, is in userbox.py).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from pathlib import Path
 import pytest
 
 from jupyter_vscode.cli import main
-from jupyter_vscode.sagemaker.script import LifecycleOptions, render_script
+from jupyter_vscode.installer.standalone import release_arch
 
+from ..release_server import make_release_tarball
 from .procs import free_port
 
 DONE = "jupyter-vscode lifecycle: done"
@@ -37,6 +40,44 @@ def generate(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, 
     code = main(["lifecycle-config", *argv])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+SCRIPT_NAMES = {"studio": "on-jupyter-server-start.sh", "notebook-instance": "on-start.sh"}
+
+
+def write_script(
+    capsys: pytest.CaptureFixture[str],
+    sandbox: Sandbox,
+    target: str,
+    filename: str | None = None,
+    *,
+    wheel: str | Path | None = None,
+    tarball: str | Path | None = None,
+    extensions: str | Path | None = None,
+    insecure_http: bool = False,
+) -> Path:
+    """The target's script, as `jupyter vscode lifecycle-config --target TARGET -o FILE` writes
+    it to ``filename`` (default: the name SageMaker's docs use) in the sandbox's root.
+
+    ``wheel``, ``tarball`` (`--code-server-tarball`) and ``extensions`` are passed when given,
+    `--allow-insecure-http` with ``insecure_http`` (loopback servers speak http); Studio
+    scripts get `--python` the sandbox's Python. The command must succeed."""
+    argv = ["--target", target]
+    for flag, value in (
+        ("--wheel", wheel),
+        ("--code-server-tarball", tarball),
+        ("--extensions", extensions),
+    ):
+        if value is not None:
+            argv += [flag, str(value)]
+    if insecure_http:
+        argv.append("--allow-insecure-http")
+    if target == "studio":
+        argv += ["--python", str(sandbox.python)]
+    script = sandbox.root / (filename or SCRIPT_NAMES[target])
+    code, _, err = generate(capsys, *argv, "-o", str(script))
+    assert code == 0, err
+    return script
 
 
 def settings(script: str, *names: str, env: dict[str, str] | None = None) -> list[str]:
@@ -213,6 +254,58 @@ def put_s3(sandbox: Sandbox, key: str, source: Path) -> str:
     return f"s3://{key}"
 
 
+def notebook_instance_env(sandbox: Sandbox) -> dict[str, str]:
+    """A notebook-instance run's JV_* settings in the sandbox: its ~/SageMaker stands in for
+    /home/ec2-user/SageMaker (what survives a stop/start), Jupyter's Python is its venv's."""
+    persistent = sandbox.home / "SageMaker"
+    return dict(
+        JV_PYTHON=str(sandbox.python),
+        JV_PREFIX=str(persistent / ".jupyter-vscode"),
+        JV_USER_DATA_DIR=str(persistent / ".jupyter-vscode-user-data"),
+        JV_LOG=str(persistent / ".jupyter-vscode-lifecycle.log"),
+    )
+
+
+def small_tarball(sandbox: Sandbox, version: str = "4.20.0", padding: int = 0) -> Path:
+    """A small release-shaped code-server tarball in the sandbox's dist/ (not a real one)."""
+    arch = release_arch()
+    dest = sandbox.root / "dist" / f"code-server-{version}-linux-{arch}.tar.gz"
+    return make_release_tarball(dest, version, arch, padding=padding)
+
+
+def start(sandbox: Sandbox, script: Path, **env: str) -> subprocess.Popen[str]:
+    """Start the script in a session of its own (its pid is its pgid and sid)."""
+    return subprocess.Popen(
+        ["bash", str(script)],
+        cwd=str(sandbox.home),
+        env={**sandbox.env, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def start_script(sandbox: Sandbox, script: Path, **env: str) -> None:
+    """Run the script in `/` until it returns (its background may go on); it must exit 0."""
+    proc = subprocess.run(
+        ["bash", str(script)],
+        cwd="/",
+        env={**sandbox.env, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def until(check, timeout: float = 60, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or check}"
+        time.sleep(0.1)
+
+
 def server_env(sandbox: Sandbox) -> dict[str, str]:
     """The environment Jupyter runs with in the sandbox: its HOME and PATH, no JV_* settings."""
     return {k: v for k, v in sandbox.env.items() if not k.startswith("JV_")}
@@ -284,90 +377,3 @@ def check_serves_vscode(sandbox: Sandbox, get, prefix: Path) -> None:  # type: i
     info = json.loads(get("api/vscode/status")[1])
     assert info["state"] == "running", info
     assert info["executable"].startswith(str(prefix)), (info, prefix)
-
-
-@dataclass
-class UserBox:
-    """A notebook instance in miniature: the script runs as root, `sudo -u ec2-user -i` becomes
-    a real unprivileged user (with a login profile whose output they control), whose home and
-    ~/SageMaker they own; `outside` is a root-owned directory they can read but not write."""
-
-    user: str
-    home: Path
-    persistent: Path
-    outside: Path
-    record: Path
-    env: dict[str, str]
-
-    def run(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """Run the notebook-instance script as root in `/`; it follows the run to its end."""
-        script = self.outside / "on-start.sh"
-        script.write_text(render_script(LifecycleOptions(target="notebook-instance")))
-        proc = subprocess.run(
-            ["bash", str(script)], cwd="/", env=self.env, capture_output=True, text=True, timeout=60
-        )
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert DONE in proc.stdout, (proc, self.calls())
-        log = Path(self.env["JV_LOG"])
-        if os.access(log, os.W_OK) and not log.is_symlink() and log.stat().st_nlink == 1:
-            assert DONE in wait_for_result(log, timeout), (proc, self.calls())
-        return proc
-
-    def calls(self) -> list[str]:
-        return self.record.read_text().splitlines() if self.record.exists() else []
-
-
-@pytest.fixture
-def userbox():  # type: ignore[no-untyped-def]
-    if os.getuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")):
-        pytest.skip("needs root, useradd and runuser (to run the user-level part as a user)")
-    import tempfile
-
-    base = Path(tempfile.mkdtemp(prefix="jv-lcsym-", dir="/tmp"))
-    base.chmod(0o755)  # pytest's tmp_path is private to root: the user could not reach it
-    user = f"jvlc{os.getpid() % 100000}"
-    home = base / "home"
-    subprocess.run(
-        ["useradd", "-M", "-d", str(home), "-s", "/bin/bash", user], check=True, timeout=30
-    )
-    try:
-        outside = base / "root"
-        stubs = outside / "bin"
-        stubs.mkdir(parents=True)
-        record = outside / "calls.txt"
-        rec = shlex.quote(str(record))
-        write_platform_stubs(stubs, record)
-        # sudo -u X [-i] CMD: CMD as the user ([-i]: through their login shell, profile and all)
-        write_stub(
-            stubs / "sudo",
-            f'echo "sudo $*" >>{rec}\n'
-            "l=; while :; do case $1 in -u) shift 2 ;; -i) l=-l; shift ;; *) break ;; esac; done\n"
-            f'exec runuser -u {user} -- env -i HOME={home} PATH="$PATH" USER={user} '
-            'bash $l -c \'exec "$@"\' bash "$@"\n',
-        )
-        # Jupyter's Python: enough for the user-level part to run through (nothing installed)
-        python = stubs / "python"
-        write_stub(python, '[ "$2 $3" != "jupyter_vscode.cli install" ] || mkdir -p "$5"\n')
-        persistent = home / "SageMaker"
-        persistent.mkdir(parents=True)
-        (home / ".bash_profile").write_text("echo 'PROFILE TEXT the user controls'\n")
-        subprocess.run(["chown", "-R", f"{user}:", str(home)], check=True)
-        env = {
-            "PATH": f"{stubs}:/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOME": "/root",
-            "JV_PYTHON": str(python),
-            "JV_PREFIX": str(persistent / ".jupyter-vscode"),
-            "JV_USER_DATA_DIR": str(persistent / ".jupyter-vscode-user-data"),
-            "JV_LOG": str(persistent / ".jupyter-vscode-lifecycle.log"),
-            "JV_LOCK": str(outside / "lifecycle.lock"),  # not /run
-        }
-        yield UserBox(user, home, persistent, outside, record, env)
-    finally:
-        # the background run may still be ending (its log writer runs as the user)
-        deadline = time.monotonic() + 30
-        while subprocess.run(["pgrep", "-u", user], capture_output=True).returncode == 0:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        subprocess.run(["userdel", "-r", user], capture_output=True, timeout=30)
-        shutil.rmtree(base, ignore_errors=True)
