@@ -18,22 +18,9 @@ from jupyter_vscode.installer import InstallError, InstallOptions, Layout, Repor
 from jupyter_vscode.installer.base import InstallMethod, Release
 from jupyter_vscode.installer.lock import InstallLock
 
-from .support.installer import do_npm_install, install_fake_npm, npm_calls, run_npm_installed
+from .support.installer import do_npm_install, npm_calls, run_npm_installed
 
 ROOT = Path(__file__).parent.parent
-
-
-@pytest.fixture
-def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The fake npm, with release tarballs unreachable (a closed port) so `auto` uses npm."""
-    calls = install_fake_npm(tmp_path, monkeypatch)
-    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "https://127.0.0.1:1/releases")
-    return calls
-
-
-@pytest.fixture
-def prefix(tmp_path: Path) -> Path:
-    return tmp_path / "prefix"
 
 
 def test_fresh_install_layout(fake_npm: Path, prefix: Path) -> None:
