@@ -99,6 +99,14 @@ def run_npm_installed(prefix: Path) -> str:
     return out.stdout.split()[0]
 
 
+def assert_only_npm_version(prefix: Path, version: str) -> None:
+    """PREFIX holds VERSION's npm install alone, nothing is left staged, and it runs: what a
+    failed or interrupted install of another version must leave."""
+    assert sorted(os.listdir(prefix / "versions")) == [f"{version}-npm"]
+    assert list((prefix / "staging").iterdir()) == []
+    assert run_npm_installed(prefix) == version
+
+
 def do_npm_install(prefix: Path, **kwargs: object) -> object:
     return install(InstallOptions(prefix=prefix, **kwargs), Reporter(quiet=True))  # type: ignore[arg-type]
 
