@@ -13,7 +13,8 @@ from traitlets.config import Config
 
 from .support.artifacts import code_server_tarball, package_wheel, real_tarball, serve  # noqa: F401
 from .support.codeserver import require_real_code_server
-from .support.installer import release, server  # noqa: F401 - fixtures
+from .support.doctor import doctor, stub  # noqa: F401 - fixtures
+from .support.installer import fake_npm, prefix, release, server  # noqa: F401 - fixtures
 from .support.jupyter import JupyterProcess
 from .support.sandbox import sandbox  # noqa: F401 - fixtures
 from .support.stub import StubCodeServer

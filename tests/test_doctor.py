@@ -1,33 +1,23 @@
 """``jupyter vscode doctor``: run as a user would, in a subprocess with an isolated HOME and
-Jupyter config/runtime dirs, so the report reflects only what each test sets up."""
+Jupyter config/runtime dirs, so the report reflects only what each test sets up. Here: the
+report's shape and output, finding and starting code-server, the other packages and the log;
+the options and where each came from are in test_doctor_options.py."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from jupyter_vscode.doctor import FAIL, OK, Check, guarded
 
-from .support.doctor import Doctor
-from .support.procs import free_port
+from .support.doctor import Doctor, check, failed_check
 from .support.stub import write_stub_wrapper
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def check(report: dict, name: str) -> dict:  # type: ignore[type-arg]
-    found = [c for c in report["checks"] if c["name"] == name]
-    assert found, f"no check {name!r} in {[c['name'] for c in report['checks']]}"
-    return found[0]
 
 
 def executable(path: Path, text: str) -> Path:
@@ -35,19 +25,6 @@ def executable(path: Path, text: str) -> Path:
     path.write_text(text)
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return path
-
-
-@pytest.fixture
-def doctor(tmp_path: Path) -> Doctor:
-    d = Doctor(tmp_path)
-    if shutil.which("code-server", path=d.env["PATH"]):
-        pytest.skip("a code-server on the system PATH would be found by every test")
-    return d
-
-
-@pytest.fixture
-def stub(tmp_path: Path) -> str:
-    return str(write_stub_wrapper(tmp_path / "stub-bin" / "code-server"))
 
 
 def test_json_structure(doctor: Doctor, stub: str) -> None:
@@ -120,9 +97,7 @@ def test_missing_code_server(doctor: Doctor) -> None:
 
 def test_missing_configured_code_server(doctor: Doctor, tmp_path: Path) -> None:
     code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=str(tmp_path / "nope"))
-    assert code == 1
-    found = check(report, "code-server found")
-    assert found["status"] == "fail"
+    found = failed_check(code, report, "code-server found")
     assert str(tmp_path / "nope") in found["detail"]
     assert "JUPYTER_VSCODE_CODE_SERVER" in found["detail"]
     assert "does not exist" in found["detail"]
@@ -138,8 +113,7 @@ def test_configured_code_server_in_config_file_not_executable(
     plain = tmp_path / "plain" / "code-server"
     plain.parent.mkdir()
     plain.write_text("#!/bin/sh\n")  # not executable
-    cfg = doctor.config_dir / "jupyter_server_config.py"
-    cfg.write_text(f"c.VSCode.code_server = {str(plain)!r}\n")
+    cfg = doctor.write_config(f"c.VSCode.code_server = {str(plain)!r}\n")
     code, report = doctor.json()
     assert code == 1
     found = check(report, "code-server found")
@@ -155,99 +129,11 @@ def test_broken_code_server(doctor: Doctor, tmp_path: Path) -> None:
         "#!/bin/sh\necho 'error: libfoo.so.1: cannot open shared object file' >&2\nexit 1\n",
     )
     code, report = doctor.json(JUPYTER_VSCODE_CODE_SERVER=str(broken))
-    assert code == 1
-    version = check(report, "code-server version")
-    assert version["status"] == "fail"
+    version = failed_check(code, report, "code-server version")
     assert "libfoo.so.1" in version["detail"] and "code 1" in version["detail"]
     start = check(report, "code-server start")
     assert start["status"] == "fail"
     assert "libfoo.so.1" in start["detail"]
-
-
-def test_bad_env_option(doctor: Doctor, stub: str) -> None:
-    code, report = doctor.json(
-        "--no-start", JUPYTER_VSCODE_CODE_SERVER=stub, JUPYTER_VSCODE_PORT="abc"
-    )
-    assert code == 1
-    options = check(report, "options")
-    assert options["status"] == "fail"
-    assert "JUPYTER_VSCODE_PORT" in options["detail"] and "'abc'" in options["detail"]
-    assert report["options"]["port"]["source"] == "env JUPYTER_VSCODE_PORT"
-    assert "error" in report["options"]["port"]
-    # the other options are still reported
-    assert report["options"]["start_timeout"] == {"value": 60.0, "source": "default"}
-
-
-def test_bad_config_file_option(doctor: Doctor, stub: str) -> None:
-    cfg = doctor.config_dir / "jupyter_server_config.py"
-    cfg.write_text("c.VSCode.port = 70000\n")
-    code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=stub)
-    assert code == 1
-    options = check(report, "options")
-    assert options["status"] == "fail"
-    assert "c.VSCode.port" in options["detail"] and str(cfg) in options["detail"]
-    assert report["options"]["port"]["source"] == f"config {cfg}"
-
-
-def test_broken_config_file(doctor: Doctor, stub: str) -> None:
-    cfg = doctor.config_dir / "jupyter_server_config.py"
-    cfg.write_text("c.VSCode.port = (\n")
-    code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=stub)
-    assert code == 1
-    files = check(report, "config files")
-    assert files["status"] == "fail" and str(cfg) in files["detail"]
-
-
-def test_option_sources(doctor: Doctor, stub: str) -> None:
-    py = doctor.config_dir / "jupyter_server_config.py"
-    py.write_text(
-        textwrap.dedent(
-            """
-            c.VSCode.max_restarts = 2
-            c.VSCode.launcher_title = "Code (config)"
-            """
-        )
-    )
-    js = doctor.config_dir / "jupyter_server_config.json"
-    js.write_text(json.dumps({"VSCode": {"launcher_category": "Editors"}}))
-    code, report = doctor.json(
-        "--no-start",
-        JUPYTER_VSCODE_CODE_SERVER=stub,
-        JUPYTER_VSCODE_START_TIMEOUT="42",
-        JUPYTER_VSCODE_LAUNCHER_TITLE="Code (env)",
-    )
-    opts = report["options"]
-    assert opts["max_restarts"] == {"value": 2, "source": f"config {py}"}
-    assert opts["launcher_category"] == {"value": "Editors", "source": f"config {js}"}
-    assert opts["start_timeout"] == {"value": 42.0, "source": "env JUPYTER_VSCODE_START_TIMEOUT"}
-    assert opts["code_server"] == {"value": stub, "source": "env JUPYTER_VSCODE_CODE_SERVER"}
-    assert opts["port"] == {"value": 8080, "source": "default"}
-    # a config file beats the environment variable, and the report says so
-    assert opts["launcher_title"] == {"value": "Code (config)", "source": f"config {py}"}
-    options = check(report, "options")
-    assert options["status"] == "warn"
-    assert "JUPYTER_VSCODE_LAUNCHER_TITLE" in options["detail"]
-    assert check(report, "config files")["detail"] == f"{py}, {js}"
-    assert code == 0  # warnings don't fail
-
-
-def test_env_var_repeating_the_configured_value_is_no_conflict(doctor: Doctor, stub: str) -> None:
-    """Notebook-instance terminals export the user data dir the config file sets: fine. Another
-    value is a warning (the config file wins; the variable is misleading)."""
-    data = doctor.home / "SageMaker" / ".jupyter-vscode-user-data"
-    js = doctor.config_dir / "jupyter_server_config.json"
-    js.write_text(json.dumps({"VSCode": {"user_data_dir": str(data)}}))
-    code, report = doctor.json(
-        "--no-start", JUPYTER_VSCODE_CODE_SERVER=stub, JUPYTER_VSCODE_USER_DATA_DIR=str(data)
-    )
-    assert report["options"]["user_data_dir"] == {"value": str(data), "source": f"config {js}"}
-    assert check(report, "options")["status"] == "ok", check(report, "options")
-    code, report = doctor.json(
-        "--no-start", JUPYTER_VSCODE_CODE_SERVER=stub, JUPYTER_VSCODE_USER_DATA_DIR="/elsewhere"
-    )
-    options = check(report, "options")
-    assert options["status"] == "warn"
-    assert "$JUPYTER_VSCODE_USER_DATA_DIR is set but c.VSCode.user_data_dir" in options["detail"]
 
 
 def test_conflicting_entry_point(doctor: Doctor, stub: str, tmp_path: Path) -> None:
@@ -271,7 +157,7 @@ def test_conflicting_entry_point(doctor: Doctor, stub: str, tmp_path: Path) -> N
 
 
 def test_conflicting_server_proxy_config(doctor: Doctor, stub: str) -> None:
-    (doctor.config_dir / "jupyter_server_config.py").write_text(
+    doctor.write_config(
         "c.ServerProxy.servers = {'code-server': {'command': ['code-server', '--port={port}']}}\n"
     )
     code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=stub)
@@ -342,13 +228,10 @@ def test_a_crashing_check_is_a_failed_check() -> None:
 
 
 def test_extension_disabled_in_config_file(doctor: Doctor, stub: str) -> None:
-    (doctor.config_dir / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_vscode": False}}})
-    )
+    extensions = {"ServerApp": {"jpserver_extensions": {"jupyter_vscode": False}}}
+    doctor.write_config(json.dumps(extensions), "jupyter_server_config.json")
     code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=stub)
-    ext = check(report, "server extension")
-    assert ext["status"] == "fail" and "disabled" in ext["detail"]
-    assert code == 1
+    assert "disabled" in failed_check(code, report, "server extension")["detail"]
 
 
 def test_install_without_kerberos_is_noted(doctor: Doctor, tmp_path: Path) -> None:
@@ -372,78 +255,3 @@ def test_install_without_kerberos_is_noted(doctor: Doctor, tmp_path: Path) -> No
     write_marker(version_dir, version="4.2.0", method="npm", kerberos="enabled")
     code, report = doctor.json("--no-start")
     assert not [n for n in report["notes"] if "Kerberos" in n]
-
-
-@pytest.fixture
-def running_jupyter(doctor: Doctor, stub: str):  # type: ignore[no-untyped-def]
-    """A real `jupyter server` with --VSCode options on its command line, in the doctor's
-    isolated runtime dir; yields its pid once its jpserver-<pid>.json is written."""
-    argv = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        "--no-browser",
-        f"--port={free_port()}",
-        "--ip=127.0.0.1",
-        "--IdentityProvider.token=t",
-        f"--ServerApp.root_dir={doctor.tmp}",
-        "--ServerApp.jpserver_extensions={'jupyter_vscode': True}",
-        "--VSCode.start_timeout=-5",
-        "--VSCode.launcher_title",
-        "Code (cli)",
-    ]
-    if os.getuid() == 0:
-        argv.append("--allow-root")
-    log = open(doctor.tmp / "jupyter.log", "wb")  # noqa: SIM115 - closed below
-    env = {**doctor.env, "JUPYTER_VSCODE_CODE_SERVER": stub}
-    proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while not (doctor.runtime_dir / f"jpserver-{proc.pid}.json").exists():
-            assert proc.poll() is None, (doctor.tmp / "jupyter.log").read_text()
-            assert time.monotonic() < deadline, (doctor.tmp / "jupyter.log").read_text()
-            time.sleep(0.1)
-        yield proc.pid
-    finally:
-        proc.kill()
-        proc.wait(10)
-        log.close()
-
-
-def test_command_line_options_of_a_running_jupyter(
-    doctor: Doctor, stub: str, running_jupyter: int
-) -> None:
-    pid = running_jupyter
-    code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=stub)
-    assert code == 1
-    source = f"command line of Jupyter pid {pid}"
-    options = check(report, "options")
-    assert options["status"] == "fail"
-    # the message the server itself shows for this value, and where it was given
-    assert "c.VSCode.start_timeout=-5.0: expected a number of seconds > 0" in options["detail"]
-    assert source in options["detail"]
-    assert report["options"]["start_timeout"]["source"] == source
-    assert report["options"]["launcher_title"] == {"value": "Code (cli)", "source": source}
-    assert any(
-        f"Jupyter pid {pid}" in n and "--VSCode.start_timeout=-5" in n for n in report["notes"]
-    )
-    assert not any("cannot be seen" in n for n in report["notes"])
-
-
-def test_no_running_jupyter_says_command_line_options_cannot_be_seen(
-    doctor: Doctor, stub: str
-) -> None:
-    code, report = doctor.json("--no-start", JUPYTER_VSCODE_CODE_SERVER=stub)
-    assert any(
-        "no running Jupyter server was found" in n and "cannot be seen" in n
-        for n in report["notes"]
-    ), report["notes"]
-
-
-def test_vscode_args_of_a_command_line() -> None:
-    from jupyter_vscode.doctor.running import parse, vscode_args
-
-    argv = ["jupyter-lab", "--VSCode.port", "9000", "--VSCode.prestart=True", "--port=8888"]
-    args = vscode_args(argv)
-    assert args == ["--VSCode.port=9000", "--VSCode.prestart=True"]
-    assert parse(args) == {"port": 9000, "prestart": True}

@@ -24,7 +24,9 @@ import pytest
 from jupyter_vscode.installer import InstallError
 from jupyter_vscode.installer.target import resolve
 
-from .support.codeserver import REAL_CODE_SERVER, REQUIRE_REAL
+from .release_server import make_release_tarball
+from .support.codeserver import require_real_code_server
+from .support.installer import ARCH
 from .support.loopback import ConnectionRecorder
 from .support.vsix import make_vsix
 
@@ -54,52 +56,33 @@ class Instance:
         )
 
 
-def need_real_code_server() -> str:
-    if REAL_CODE_SERVER is None:
-        if REQUIRE_REAL:
-            pytest.fail("no real code-server found; run `jupyter vscode install`")
-        pytest.skip("no real code-server found (run `jupyter vscode install`)")
-    return os.path.realpath(REAL_CODE_SERVER)
-
-
-def make_env(root: Path) -> Path:
-    """A Python env of its own (its sys.prefix holds etc/jupyter), running this checkout."""
+def make_env(root: Path) -> tuple[Path, Path]:
+    """A Python env of its own running this checkout: its python and its sys.prefix (which
+    holds etc/jupyter)."""
     env = root / "JupyterSystemEnv"
     subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120
     )
     python = env / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
+    ask = "import sys, sysconfig; print(sys.prefix); print(sysconfig.get_paths()['purelib'])"
+    prefix, purelib = subprocess.check_output([python, "-c", ask], text=True, timeout=60).split()
     here = sysconfig.get_paths()["purelib"]
     (Path(purelib) / "zz_test_deps.pth").write_text(f"{REPO}\n{here}\n")
-    return python
+    return python, Path(prefix)
 
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Instance:
-    code_server = need_real_code_server()
+    code_server = os.path.realpath(require_real_code_server())
     home = tmp_path / "home"
     persistent = home / "SageMaker"  # stands in for /home/ec2-user/SageMaker
     prefix = persistent / ".jupyter-vscode"
     (prefix / "bin").mkdir(parents=True)
     (prefix / "bin" / "code-server").symlink_to(code_server)
     user_data_dir = persistent / ".jupyter-vscode-user-data"
-    python = make_env(tmp_path)
-    prefix_of_env = subprocess.run(
-        [python, "-c", "import sys; print(sys.prefix)"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
+    python, prefix_of_env = make_env(tmp_path)
     # what the lifecycle script writes into Jupyter's env
-    config = Path(prefix_of_env) / "etc" / "jupyter" / "jupyter_server_config.json"
+    config = prefix_of_env / "etc" / "jupyter" / "jupyter_server_config.json"
     config.parent.mkdir(parents=True)
     settings = {"code_server": f"{prefix}/bin/code-server", "user_data_dir": str(user_data_dir)}
     config.write_text(json.dumps({"VSCode": settings}, indent=2) + "\n")
@@ -335,15 +318,10 @@ def test_install_says_when_the_server_runs_another_code_server(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from jupyter_vscode import cli
-    from jupyter_vscode.installer.standalone import release_arch
-
-    from .release_server import make_release_tarball
 
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     monkeypatch.setenv("FAKE_CS_RECORD", str(tmp_path / "record.txt"))
-    tarball = make_release_tarball(
-        tmp_path / f"code-server-4.20.0-linux-{release_arch()}.tar.gz", "4.20.0"
-    )
+    tarball = make_release_tarball(tmp_path / f"code-server-4.20.0-linux-{ARCH}.tar.gz", "4.20.0")
     other = tmp_path / "SageMaker" / ".jupyter-vscode" / "bin" / "code-server"
     config = jupyter_dirs / "jupyter_server_config.json"
     config.write_text(json.dumps({"VSCode": {"code_server": str(other)}}))

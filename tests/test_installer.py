@@ -18,22 +18,9 @@ from jupyter_vscode.installer import InstallError, InstallOptions, Layout, Repor
 from jupyter_vscode.installer.base import InstallMethod, Release
 from jupyter_vscode.installer.lock import InstallLock
 
-from .support.installer import do_npm_install, install_fake_npm, npm_calls, run_npm_installed
+from .support.installer import assert_only_npm_version, do_npm_install, npm_calls, run_npm_installed
 
 ROOT = Path(__file__).parent.parent
-
-
-@pytest.fixture
-def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The fake npm, with release tarballs unreachable (a closed port) so `auto` uses npm."""
-    calls = install_fake_npm(tmp_path, monkeypatch)
-    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "https://127.0.0.1:1/releases")
-    return calls
-
-
-@pytest.fixture
-def prefix(tmp_path: Path) -> Path:
-    return tmp_path / "prefix"
 
 
 def test_fresh_install_layout(fake_npm: Path, prefix: Path) -> None:
@@ -177,9 +164,7 @@ def test_failure_keeps_previous_version(
         assert text in message
     assert info.value.log is not None and str(info.value.log) in message
     assert info.value.log.parent == prefix / "logs" and info.value.log.stat().st_size > 0
-    assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
-    assert list((prefix / "staging").iterdir()) == []
-    assert run_npm_installed(prefix) == "4.1.0"
+    assert_only_npm_version(prefix, "4.1.0")
 
 
 def test_verify_rejects_wrong_version(
@@ -271,9 +256,7 @@ def test_interrupt_during_build_cleans_up(fake_npm: Path, prefix: Path) -> None:
             Reporter(quiet=True),
             methods={"npm": Interrupted},
         )
-    assert sorted(os.listdir(prefix / "versions")) == ["4.1.0-npm"]
-    assert list((prefix / "staging").iterdir()) == []
-    assert run_npm_installed(prefix) == "4.1.0"
+    assert_only_npm_version(prefix, "4.1.0")
 
 
 def test_sigterm_stops_npm_and_removes_staging(

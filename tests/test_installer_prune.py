@@ -20,8 +20,7 @@ from jupyter_vscode import cli
 from jupyter_vscode.installer import Layout
 from jupyter_vscode.installer.inuse import processes_using
 
-from .release_server import LoopbackServer
-from .support.installer import run_installed
+from .support.installer import Release, run_installed
 
 PADDING = 3_000_000  # incompressible bytes in each tarball: the freed size is measurable
 
@@ -37,18 +36,21 @@ def freed_mb(out: str) -> int:
     return int(match.group(1))
 
 
-def test_upgrade_removes_the_old_version_and_says_how_much_it_freed(
-    server: LoopbackServer,  # noqa: F811
-    release,  # noqa: F811
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    prefix = tmp_path / "prefix"
+@pytest.fixture
+def old_version(release: Release, prefix: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """4.20.0 (PADDING bytes of it) installed in `prefix`, 4.21.0 released: an upgrade ahead.
+    Returns the old version's dir; what the install printed is read away."""
     release("4.20.0", padding=PADDING)
-    release("4.21.0", padding=PADDING)
+    release("4.21.0")
     assert cli_install(prefix, "4.20.0") == 0
     capsys.readouterr()
+    return prefix / "versions" / "4.20.0-standalone"
 
+
+@pytest.mark.usefixtures("old_version")
+def test_upgrade_removes_the_old_version_and_says_how_much_it_freed(
+    prefix: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli_install(prefix, "4.21.0") == 0
     out = capsys.readouterr().out
     assert os.listdir(prefix / "versions") == ["4.21.0-standalone"]
@@ -58,30 +60,16 @@ def test_upgrade_removes_the_old_version_and_says_how_much_it_freed(
     assert list((prefix / "staging").iterdir()) == []
 
 
-def test_keep_old_versions_keeps_them(
-    server: LoopbackServer,  # noqa: F811
-    release,  # noqa: F811
-    tmp_path: Path,
-) -> None:
-    prefix = tmp_path / "prefix"
-    release("4.20.0")
-    release("4.21.0")
-    assert cli_install(prefix, "4.20.0") == 0
+@pytest.mark.usefixtures("old_version")
+def test_keep_old_versions_keeps_them(prefix: Path) -> None:
     assert cli_install(prefix, "4.21.0", "--keep-old-versions") == 0
     assert sorted(os.listdir(prefix / "versions")) == ["4.20.0-standalone", "4.21.0-standalone"]
 
 
 def test_a_version_still_running_is_kept_and_removed_by_a_later_install(
-    server: LoopbackServer,  # noqa: F811
-    release,  # noqa: F811
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    old_version: Path, prefix: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    prefix = tmp_path / "prefix"
-    release("4.20.0", padding=PADDING)
-    release("4.21.0")
-    assert cli_install(prefix, "4.20.0") == 0
-    old = prefix / "versions" / "4.20.0-standalone"
+    old = old_version
     # A program run from the old version, as its Node runs a code-server started from it
     # (the kernel reports it as /proc/<pid>/exe, its mapped file and its working directory).
     runner = old / "lib" / "node-still-running"
@@ -123,12 +111,8 @@ def test_a_version_still_running_is_kept_and_removed_by_a_later_install(
 
 
 def test_a_rerun_removes_leftovers_of_interrupted_installs(
-    server: LoopbackServer,  # noqa: F811
-    release,  # noqa: F811
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    release: Release, prefix: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    prefix = tmp_path / "prefix"
     release("4.20.0")
     assert cli_install(prefix, "4.20.0") == 0
     layout = Layout(prefix)

@@ -17,10 +17,12 @@ import pytest
 from jupyter_vscode.installer import Layout
 from jupyter_vscode.paths import default_install_prefix
 
+from .support.codeserver import skip_or_fail
+from .support.installer import real_version_output
+
 ROOT = Path(__file__).parent.parent
 # Looked up at import, before any fixture points HOME somewhere else.
 PREFIX = default_install_prefix()
-REQUIRE_REAL = os.environ.get("JUPYTER_VSCODE_REQUIRE_CODE_SERVER") == "1"
 
 pytestmark = pytest.mark.codeserver
 
@@ -29,10 +31,7 @@ def test_rerun_of_installed_version_is_a_quick_noop(tmp_path: Path) -> None:
     layout = Layout(PREFIX)
     current = layout.current_install()
     if current is None or not layout.is_active(current):
-        reason = f"no code-server installed by `jupyter vscode install` in {PREFIX}"
-        if REQUIRE_REAL:
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail(f"no code-server installed by `jupyter vscode install` in {PREFIX}")
 
     # A fake npm first on PATH that fails loudly: a no-op must not touch npm or the registry.
     fake_bin = tmp_path / "bin"
@@ -57,13 +56,6 @@ def test_rerun_of_installed_version_is_a_quick_noop(tmp_path: Path) -> None:
     assert layout.current_install() == current
 
     # And the launcher the extension runs works and is that version.
-    out = subprocess.run(
-        [str(layout.bin_link), "--version", "--config", str(tmp_path / "config.yaml")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data")),
-    )
-    assert out.returncode == 0, out.stderr
+    out = real_version_output(layout.bin_link, tmp_path)
     # (code-server first logs "Wrote default config file ..." on stdout)
-    assert f"\n{current.version} " in f"\n{out.stdout}", out.stdout
+    assert f"\n{current.version} " in f"\n{out}", out

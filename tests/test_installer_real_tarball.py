@@ -7,8 +7,6 @@ outside the repository (tests/support/artifacts.py, shared with the lifecycle su
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from jupyter_vscode import cli
 
 from .release_server import LoopbackServer
 from .support.artifacts import real_release_tarball
+from .support.installer import real_version_output
 
 pytestmark = pytest.mark.codeserver
 
@@ -42,13 +41,6 @@ def test_install_real_release_tarball_from_url(tmp_path: Path) -> None:
     finally:
         server.close()
     assert (prefix / "versions" / f"{version}-standalone" / "lib" / "vscode").is_dir()
-    out = subprocess.run(
-        [str(prefix / "bin" / "code-server"), "--version", "--config", str(tmp_path / "c.yaml")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data")),
-    )
-    assert out.returncode == 0, out.stderr
-    assert f"\n{version} " in f"\n{out.stdout}", out.stdout
+    out = real_version_output(prefix / "bin" / "code-server", tmp_path)
+    assert f"\n{version} " in f"\n{out}", out
     assert took < 240, f"install took {took:.0f} s"

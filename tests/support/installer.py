@@ -1,6 +1,7 @@
 """The installer's test doubles: a fake npm on PATH (fake_npm.py next to the tests) with fake
-build tools, and a loopback release server (tests/release_server.py) standing in for GitHub and
-the npm registry (fixtures `server` and `release`, registered in tests/conftest.py)."""
+build tools (fixture `fake_npm`), and a loopback release server (tests/release_server.py)
+standing in for GitHub and the npm registry (fixtures `server` and `release`); fixture `prefix`
+is an install prefix of a test's own. The fixtures are registered in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,15 @@ from ..release_server import LoopbackServer, make_release_tarball
 
 TESTS = Path(__file__).resolve().parents[1]
 ARCH = release_arch()
+
+#: The `release` fixture: release(version, **make_release_tarball options) -> the tarball.
+Release = Callable[..., Path]
+
+
+@pytest.fixture
+def prefix(tmp_path: Path) -> Path:
+    """An install prefix of the test's own (not created: the installer makes it)."""
+    return tmp_path / "prefix"
 
 
 #: Stands in for the C++ compiler that the installer probes for the gssapi headers.
@@ -64,6 +75,15 @@ def install_fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return calls
 
 
+@pytest.fixture
+def fake_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fake npm and build tools (see install_fake_npm), with release tarballs unreachable
+    (a closed port) so that `auto` means npm; returns the file of its recorded calls."""
+    calls = install_fake_npm(tmp_path, monkeypatch)
+    monkeypatch.setenv("JUPYTER_VSCODE_RELEASES_URL", "https://127.0.0.1:1/releases")
+    return calls
+
+
 def npm_calls(calls: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in calls.read_text().splitlines()]
 
@@ -77,6 +97,14 @@ def run_npm_installed(prefix: Path) -> str:
         check=True,
     )
     return out.stdout.split()[0]
+
+
+def assert_only_npm_version(prefix: Path, version: str) -> None:
+    """PREFIX holds VERSION's npm install alone, nothing is left staged, and it runs: what a
+    failed or interrupted install of another version must leave."""
+    assert sorted(os.listdir(prefix / "versions")) == [f"{version}-npm"]
+    assert list((prefix / "staging").iterdir()) == []
+    assert run_npm_installed(prefix) == version
 
 
 def do_npm_install(prefix: Path, **kwargs: object) -> object:
@@ -98,7 +126,7 @@ def server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def release(server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def release(server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Release:
     """release(version, **kw): build a fake tarball for this host's arch and serve it (and
     forget the pinned sha256 of the real release of that version)."""
 
@@ -134,3 +162,28 @@ def run_installed(prefix: Path) -> str:
 
 def staging_empty(prefix: Path) -> bool:
     return not (prefix / "staging").exists() or list((prefix / "staging").iterdir()) == []
+
+
+def tarball_gets(server: LoopbackServer) -> list[str]:
+    """The paths of the release tarballs the server was asked for."""
+    return [p for p in server.paths() if p.endswith(".tar.gz")]
+
+
+def marker_of(prefix: Path, version: str = "4.20.0") -> dict[str, str]:
+    """The install marker of VERSION's standalone install in PREFIX."""
+    path = prefix / "versions" / f"{version}-standalone" / "jupyter-vscode-install.json"
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def real_version_output(launcher: Path, tmp_path: Path) -> str:
+    """What a real code-server LAUNCHER prints for --version, with its config file and data
+    dir in TMP_PATH (its first run writes a default config there and says so on stdout)."""
+    out = subprocess.run(
+        [str(launcher), "--version", "--config", str(tmp_path / "config.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data")),
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
