@@ -109,13 +109,19 @@ class Bench:
 
 
 class Jupyter(JupyterProcess):
-    """A real `jupyter server` subprocess (in its own session), with or without the extension."""
+    """A real `jupyter server` subprocess (in its own session), with or without the extension,
+    importing the jupyter_vscode of ``checkout`` (default: this one)."""
 
     def __init__(
-        self, bench: Bench, name: str, ext: bool = True, options: dict[str, Any] | None = None
+        self,
+        bench: Bench,
+        name: str,
+        ext: bool = True,
+        options: dict[str, Any] | None = None,
+        checkout: Path = REPO,
     ):
         d = bench.work / name
-        pythonpath = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+        pythonpath = os.pathsep.join([str(checkout), os.environ.get("PYTHONPATH", "")])
         super().__init__(
             d,
             bench.code_server,

@@ -180,9 +180,15 @@ def report(results: dict[str, Any]) -> str:
     head = ("metric", "jupyter-vscode", "direct", "ratio (95 % interval) / overhead", "target")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
     line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
-    return "\n".join(
+    out = "\n".join(
         [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
     )
+    if results.get("hop"):
+        from .phases.hop import table
+
+        out += "\n\nSmall GETs (healthz) as other clients make them (phase hop):\n\n"
+        out += table(results["hop"])
+    return out
 
 
 def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:

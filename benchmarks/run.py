@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.harness import Bench, log  # noqa: E402
-from benchmarks.phases import browser, net, process  # noqa: E402
+from benchmarks.phases import browser, hop, net, process  # noqa: E402
 from benchmarks.report import merge_runs, report  # noqa: E402
 from jupyter_vscode.locate import find_code_server  # noqa: E402
 
@@ -42,6 +42,7 @@ PHASES = {
     "prestart": "first click on a Jupyter started with c.VSCode.prestart",
     "ws": "websocket round trips, bursts and throughput",
     "small": "small sequential GETs on one connection",
+    "hop": "small GETs as other clients make them: new connections, ?token=, a login cookie",
     "assets": "the GETs of one workbench load, then their revalidation",
     "cost": "RSS and idle CPU the extension adds to Jupyter",
     "ready": "how soon the supervisor sees code-server answering",
@@ -51,6 +52,7 @@ PHASES = {
 RUNNERS: list[tuple[Any, set[str]]] = [
     (browser.run, {"cold", "warm", "prestart", "assets", "cost"}),
     (net.run, {"ws", "small", "assets"}),
+    (hop.run, {"hop"}),
     (process.cost, {"cost"}),
     (process.readiness, {"ready"}),
 ]
@@ -66,6 +68,9 @@ def main() -> int:
                    help="comma-separated phases (default: all): " + "; ".join(
                        f"{name}: {what}" for name, what in PHASES.items()))  # fmt: skip
     p.add_argument("--json", help="also write the raw results here")
+    p.add_argument("--compare-checkout", metavar="DIR",
+                   help="hop phase: also measure a Jupyter importing the jupyter_vscode of DIR "
+                        "(e.g. a worktree at an older commit), in the same run")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     p.add_argument("--merge", nargs="+", metavar="JSON",
                    help="measure nothing: one table from the browser phases' repetitions of "

@@ -209,3 +209,42 @@ def test_benchmark_names_the_phases_when_one_is_unknown():
     )
     assert proc.returncode == 2
     assert "no phase bogus; the phases are cold, warm, prestart, ws, small" in proc.stderr
+
+
+def test_benchmark_hop_table_names_each_client_and_both_checkouts():
+    """`benchmarks/run.py --only hop --compare-checkout DIR`: a row a client, the overhead of
+    both handlers against the same direct figure, and how often a login cookie was signed."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+    spec = importlib.util.spec_from_file_location("bench_run", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def runs(*p50s: float, share: float = 1.0) -> list[dict[str, float]]:
+        return [{"p50_ms": x, "p99_ms": x, "set_cookie_share": share} for x in p50s]
+
+    rows = {
+        "keep-alive, token header": {
+            "ext": runs(1.5, 1.7, 1.6),
+            "other": runs(2.0),
+            "direct": runs(0.2),
+            "status": runs(1.0),
+        },
+        "keep-alive, login cookie (a browser)": {
+            "ext": runs(1.2, share=0.0),
+            "other": runs(1.4, share=0.0),
+            "direct": runs(0.2),
+            "status": runs(0.9, share=0.0),
+        },
+    }
+    table = bench.report({"hop": {"n": 10, "other": "/old", "rows": rows}})
+    lines = [line for line in table.splitlines() if line.startswith("| keep-alive")]
+    assert lines == [
+        "| keep-alive, token header | 1.600 ms | 0.200 ms | +1.40 ms | 2.000 ms | +1.80 ms "
+        "| 1.000 ms | 100% |",
+        "| keep-alive, login cookie (a browser) | 1.200 ms | 0.200 ms | +1.00 ms | 1.400 ms "
+        "| +1.20 ms | 0.900 ms | 0% |",
+    ]
+    assert "route p50 (/old)" in table
