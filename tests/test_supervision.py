@@ -1,6 +1,7 @@
 """Supervision logic through the real Jupyter route, with the stub code-server (fast).
 
-The same behaviours are checked against the real code-server in test_real_code_server_supervision.py.
+The same behaviours are checked against the real code-server in
+test_real_code_server_supervision.py.
 """
 
 from __future__ import annotations
