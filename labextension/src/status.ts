@@ -14,7 +14,8 @@ import {
   STATUS_ENDPOINT,
   STATUS_INTERVAL,
   STOP_ENDPOINT,
-  VSCodeState
+  VSCodeState,
+  emptyStatus
 } from './tokens';
 import { parseLauncherInfo } from './urls';
 
@@ -215,26 +216,4 @@ export class VSCodeStatusModel implements IVSCodeStatusModel {
   private _poll: Poll | null = null;
   private _stateChanged = new Signal<this, StateChange>(this);
   private _changed = new Signal<this, IVSCodeStatus | null>(this);
-}
-
-/** The status assumed while an action runs before the first answer. */
-export function emptyStatus(): IVSCodeStatus {
-  return {
-    state: 'stopped',
-    pid: null,
-    version: null,
-    uptime: null,
-    transport: null,
-    port: null,
-    executable: null,
-    restarts: 0,
-    last_exit_code: null,
-    error: null,
-    log_file: null,
-    idle_seconds: null,
-    idle_stops: 0,
-    workbench_starting: false,
-    healthy: null,
-    health_restarts: 0
-  };
 }
