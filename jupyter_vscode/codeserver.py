@@ -106,7 +106,7 @@ def _pid_alive(pid: int) -> bool:
 def remove_stale_run_dirs(base: str | None = None) -> list[str]:
     """Remove run directories left by Jupyter servers that died without cleaning up."""
     base = base or run_dir_base()
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(base)
     except OSError:

@@ -69,8 +69,12 @@ HOSTS = Parser(
 @dataclass(frozen=True)
 class Fallback:
     option: str
-    var: str
     parser: Parser = VALUE
+
+    @property
+    def var(self) -> str:
+        """The variable: ``$JUPYTER_VSCODE_<OPTION>``, as each trait's help names it."""
+        return ENV_PREFIX + self.option.upper()
 
     def raw(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The variable's text; None when it is unset or empty."""
@@ -78,31 +82,27 @@ class Fallback:
         return value if value not in (None, "") else None
 
 
-#: option -> the environment variable that supplies it when it is not configured
+def _fallbacks(parser: Parser, options: str) -> list[Fallback]:
+    return [Fallback(option, parser) for option in options.split()]
+
+
+#: option -> the environment variable that supplies it when it is not configured (its name
+#: is the option's, see Fallback.var), by how the variable's text is parsed
 FALLBACKS: dict[str, Fallback] = {
     f.option: f
     for f in (
-        Fallback("code_server", "JUPYTER_VSCODE_CODE_SERVER"),
-        Fallback("folder", "JUPYTER_VSCODE_FOLDER"),
-        Fallback("user_data_dir", "JUPYTER_VSCODE_USER_DATA_DIR"),
-        Fallback("extensions_dir", "JUPYTER_VSCODE_EXTENSIONS_DIR"),
-        Fallback("extra_args", "JUPYTER_VSCODE_EXTRA_ARGS", SHELL_WORDS),
-        Fallback("transport", "JUPYTER_VSCODE_TRANSPORT"),
-        Fallback("port", "JUPYTER_VSCODE_PORT"),
-        Fallback("start_timeout", "JUPYTER_VSCODE_START_TIMEOUT"),
-        Fallback("max_restarts", "JUPYTER_VSCODE_MAX_RESTARTS"),
-        Fallback("health_timeout", "JUPYTER_VSCODE_HEALTH_TIMEOUT"),
-        Fallback("response_timeout", "JUPYTER_VSCODE_RESPONSE_TIMEOUT"),
-        Fallback("disable_workspace_trust", "JUPYTER_VSCODE_DISABLE_WORKSPACE_TRUST", BOOL),
-        Fallback("trusted_folders", "JUPYTER_VSCODE_TRUSTED_FOLDERS", PATHS),
-        Fallback("launcher_enabled", "JUPYTER_VSCODE_LAUNCHER_ENABLED", BOOL),
-        Fallback("launcher_title", "JUPYTER_VSCODE_LAUNCHER_TITLE"),
-        Fallback("launcher_category", "JUPYTER_VSCODE_LAUNCHER_CATEGORY"),
-        Fallback("idle_timeout", "JUPYTER_VSCODE_IDLE_TIMEOUT"),
-        Fallback("trusted_origins", "JUPYTER_VSCODE_TRUSTED_ORIGINS", HOSTS),
-        Fallback("prestart", "JUPYTER_VSCODE_PRESTART", BOOL),
-        Fallback("pass_jupyter_credentials", "JUPYTER_VSCODE_PASS_JUPYTER_CREDENTIALS", BOOL),
-        Fallback("log_dir", "JUPYTER_VSCODE_LOG_DIR"),
+        *_fallbacks(
+            VALUE,
+            "code_server folder user_data_dir extensions_dir transport port start_timeout"
+            " max_restarts health_timeout response_timeout launcher_title launcher_category"
+            " idle_timeout log_dir",
+        ),
+        *_fallbacks(
+            BOOL, "disable_workspace_trust launcher_enabled prestart pass_jupyter_credentials"
+        ),
+        Fallback("extra_args", SHELL_WORDS),
+        Fallback("trusted_folders", PATHS),
+        Fallback("trusted_origins", HOSTS),
     )
 }
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import Subcommands, add_command
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    doctor = sub.add_parser(
-        "doctor",
-        help="check code-server, Jupyter and the configuration; paste the output in a ticket",
-        description=(
-            "Check that code-server is found, runs and answers (started with throwaway "
-            "user-data and extensions directories), the Jupyter packages and extension "
-            "enablement, conflicting packages, the configured options and where each came "
-            "from (including --VSCode options of running Jupyter servers), and show the end "
-            "of the newest code-server log. Exits 1 when something blocks VS Code, else 0 "
-            "(warnings don't count)."
-        ),
-    )
+SUMMARY = "check code-server, Jupyter and the configuration; paste the output in a ticket"
+DESCRIPTION = (
+    "Check that code-server is found, runs and answers (started with throwaway "
+    "user-data and extensions directories), the Jupyter packages and extension "
+    "enablement, conflicting packages, the configured options and where each came "
+    "from (including --VSCode options of running Jupyter servers), and show the end "
+    "of the newest code-server log. Exits 1 when something blocks VS Code, else 0 "
+    "(warnings don't count)."
+)
+
+
+def register(sub: Subcommands) -> None:
+    doctor = add_command(sub, "doctor", run, SUMMARY, DESCRIPTION)
     doctor.add_argument("--json", action="store_true", help="print a JSON document instead")
     doctor.add_argument(
         "--lines",
@@ -30,7 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     doctor.add_argument(
         "--no-start", action="store_true", help="don't start code-server to test it"
     )
-    doctor.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,21 +13,22 @@ from ..installer import METHODS, InstallError, InstallOptions, Reporter, install
 from ..installer.options import AUTO
 from ..locate import INSTALL_HINT
 from ..paths import PREFIX_ENV, default_install_prefix, installed_executable
+from . import Subcommands, add_command
 
 if TYPE_CHECKING:
     from ..installer.target import Targets
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    inst = sub.add_parser(
-        "install",
-        help="install code-server where the Jupyter extension finds it",
-        description=(
-            "Install code-server into PREFIX/versions/ and make PREFIX/bin/code-server run it. "
-            "Re-running with an installed version is a no-op; the previous version keeps "
-            "working until the new one is verified."
-        ),
-    )
+SUMMARY = "install code-server where the Jupyter extension finds it"
+DESCRIPTION = (
+    "Install code-server into PREFIX/versions/ and make PREFIX/bin/code-server run it. "
+    "Re-running with an installed version is a no-op; the previous version keeps "
+    "working until the new one is verified."
+)
+
+
+def register(sub: Subcommands) -> None:
+    inst = add_command(sub, "install", run, SUMMARY, DESCRIPTION)
     inst.add_argument(
         "--method",
         choices=[AUTO, *METHODS],
@@ -146,7 +147,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="remove versions other than the active one (the default; kept for old scripts)",
     )
     inst.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    inst.set_defaults(run=run)
 
 
 def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:

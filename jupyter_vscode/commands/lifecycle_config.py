@@ -15,6 +15,7 @@ from ..sagemaker.script import (
     NI_PREFIX,
     TARGETS,
 )
+from . import Subcommands, add_command
 
 DESCRIPTION = f"""\
 Print a SageMaker lifecycle-configuration script (bash, for on-start / Jupyter server start)
@@ -28,12 +29,12 @@ the options make the base64 text longer than SageMaker's {MAX_CONTENT_CHARS:,} c
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "lifecycle-config",
-        help="print a SageMaker lifecycle configuration that installs VS Code for everyone",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+SUMMARY = "print a SageMaker lifecycle configuration that installs VS Code for everyone"
+
+
+def register(sub: Subcommands) -> None:
+    p = add_command(
+        sub, "lifecycle-config", run, SUMMARY, DESCRIPTION, argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--target", required=True, choices=TARGETS, help="where the script runs")
     pkg = p.add_argument_group("jupyter-vscode package")
@@ -122,7 +123,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help=f"Studio app type for --aws-cli (default {APP_TYPES[0]})",
     )
     out.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -55,33 +55,29 @@ class Removed:
     size: int
 
 
+class _InPrefix:
+    """A :class:`Layout` attribute: the entry ``name`` of the layout's prefix."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, layout: Layout, owner: object = None) -> Path:
+        return layout.prefix / self.name
+
+
 @dataclass(frozen=True)
 class Layout:
     prefix: Path
 
-    @property
-    def versions(self) -> Path:
-        return self.prefix / "versions"
-
-    @property
-    def current(self) -> Path:
-        return self.prefix / "current"
+    versions = _InPrefix("versions")
+    current = _InPrefix("current")
+    staging = _InPrefix("staging")
+    logs = _InPrefix("logs")
+    lock_file = _InPrefix(".install.lock")
 
     @property
     def bin_link(self) -> Path:
         return installed_executable(self.prefix)
-
-    @property
-    def staging(self) -> Path:
-        return self.prefix / "staging"
-
-    @property
-    def logs(self) -> Path:
-        return self.prefix / "logs"
-
-    @property
-    def lock_file(self) -> Path:
-        return self.prefix / ".install.lock"
 
     # -- reading -------------------------------------------------------------------------------
 

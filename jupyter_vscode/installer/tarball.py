@@ -53,7 +53,8 @@ def _parts(path: str) -> list[str]:
 def _resolve(path: str, links: dict[str, str]) -> str:
     """``path`` (relative to the root) with every archive symlink in it followed, as the
     kernel would after extraction; raises _Unresolvable if it leaves the root or loops."""
-    todo, done, hops = _parts(path), [], 0
+    todo, hops = _parts(path), 0
+    done: list[str] = []  # the resolved parts so far
     while todo:
         part = todo.pop(0)
         if part == "..":
@@ -168,8 +169,8 @@ def safe_extract(archive: Path, dest: Path, source: str) -> None:
                 shutil.rmtree(dest, ignore_errors=True)
                 raise
     except _FILTER_ERROR as exc:  # only with the data filter: never when the checks hold
-        member = getattr(exc, "tarinfo", None)
-        raise errors.unsafe_tarball(source, member.name if member else "?", str(exc)) from None
+        refused = getattr(exc, "tarinfo", None)
+        raise errors.unsafe_tarball(source, refused.name if refused else "?", str(exc)) from None
     except (tarfile.TarError, EOFError) as exc:
         raise errors.not_a_release_tarball(
             source, f"cannot read it as a tar archive: {exc}"

@@ -10,8 +10,9 @@ import {
   IFileBrowserFactory
 } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 
+import { loadTrans } from './feature';
 import { canRestart, canStop, statusSummary } from './format';
 import { VSCodeTabs } from './frame';
 import { vscodeIcon } from './icons';
@@ -23,8 +24,7 @@ import {
   IVSCodeStatusModel,
   OpenIn,
   PLUGIN_ID,
-  Trans,
-  TRANSLATION_DOMAIN
+  Trans
 } from './tokens';
 import { showLogDialog } from './ui';
 import {
@@ -69,7 +69,7 @@ export const commandsPlugin: JupyterFrontEndPlugin<IVSCodeOpener> = {
     defaultBrowser: IDefaultFileBrowser | null,
     restorer: ILayoutRestorer | null
   ): IVSCodeOpener => {
-    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const trans = loadTrans(translator);
     const settings = new Settings();
     if (settingRegistry) {
       void settings.load(settingRegistry);
@@ -114,13 +114,11 @@ export const commandsPlugin: JupyterFrontEndPlugin<IVSCodeOpener> = {
       caption: () =>
         trans.__('Stop and start %1 (code-server) again', model.title),
       isEnabled: () => canRestart(model.state),
-      execute: async () => {
-        if (!(await available(model, trans))) {
-          return;
-        }
-        try {
-          await model.restart();
-        } catch (reason) {
+      execute: whenAvailable(
+        model,
+        trans,
+        () => model.restart(),
+        async reason => {
           // "failed": the state change shows the log (below)
           if (model.state === 'misconfigured') {
             await showLogDialog(model, commands, trans);
@@ -139,7 +137,7 @@ export const commandsPlugin: JupyterFrontEndPlugin<IVSCodeOpener> = {
             );
           }
         }
-      }
+      )
     });
 
     commands.addCommand(CommandIDs.stop, {
@@ -150,19 +148,16 @@ export const commandsPlugin: JupyterFrontEndPlugin<IVSCodeOpener> = {
           model.title
         ),
       isEnabled: () => canStop(model.state),
-      execute: async () => {
-        if (!(await available(model, trans))) {
-          return;
-        }
-        try {
-          await model.stop();
-        } catch (reason) {
-          await showErrorMessage(
+      execute: whenAvailable(
+        model,
+        trans,
+        () => model.stop(),
+        reason =>
+          showErrorMessage(
             trans.__('Stopping %1 failed', model.title),
             reason as Error
-          );
-        }
-      }
+          )
+      )
     });
 
     commands.addCommand(CommandIDs.showLog, {
@@ -236,6 +231,28 @@ async function available(
     );
     return false;
   }
+}
+
+/**
+ * A command's `execute`: unless the server extension is unavailable (then
+ * {@link available} says why), run `action`; `failed` handles its rejection.
+ */
+function whenAvailable(
+  model: IVSCodeStatusModel,
+  trans: Trans,
+  action: () => Promise<unknown>,
+  failed: (reason: unknown) => Promise<void>
+): () => Promise<void> {
+  return async () => {
+    if (!(await available(model, trans))) {
+      return;
+    }
+    try {
+      await action();
+    } catch (reason) {
+      await failed(reason);
+    }
+  };
 }
 
 /** The `openIn` user setting, kept up to date. */

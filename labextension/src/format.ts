@@ -4,26 +4,22 @@
  */
 import type { IVSCodeStatus, Trans, VSCodeState } from './tokens';
 
-/** Short human words for a state. */
+/** Each state's short human words (literal msgids, for the translation tools). */
+const STATE_WORDS: Record<VSCodeState, (trans: Trans) => string> = {
+  stopped: t => t.__('stopped'),
+  starting: t => t.__('starting…'),
+  running: t => t.__('running'),
+  stopping: t => t.__('stopping…'),
+  failed: t => t.__('failed'),
+  missing: t => t.__('not installed'),
+  misconfigured: t => t.__('misconfigured')
+};
+
+/** Short human words for a state; `null` (or a state unknown here): unavailable. */
 export function describeState(state: VSCodeState | null, trans: Trans): string {
-  switch (state) {
-    case 'stopped':
-      return trans.__('stopped');
-    case 'starting':
-      return trans.__('starting…');
-    case 'running':
-      return trans.__('running');
-    case 'stopping':
-      return trans.__('stopping…');
-    case 'failed':
-      return trans.__('failed');
-    case 'missing':
-      return trans.__('not installed');
-    case 'misconfigured':
-      return trans.__('misconfigured');
-    default:
-      return trans.__('unavailable');
-  }
+  const words: ((trans: Trans) => string) | undefined =
+    state === null ? undefined : STATE_WORDS[state];
+  return words ? words(trans) : trans.__('unavailable');
 }
 
 /** "42 s", "3 min", "2 h". */

@@ -2,10 +2,11 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 
+import { loadTrans } from './feature';
 import { VSCodeStatusModel } from './status';
-import { IVSCodeStatusModel, PACKAGE, TRANSLATION_DOMAIN } from './tokens';
+import { IVSCodeStatusModel, PACKAGE } from './tokens';
 
 /**
  * Provides the shared status model. Asks for the launcher settings at once
@@ -22,7 +23,7 @@ export const statusModelPlugin: JupyterFrontEndPlugin<IVSCodeStatusModel> = {
     _app: JupyterFrontEnd,
     translator: ITranslator | null
   ): IVSCodeStatusModel => {
-    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const trans = loadTrans(translator);
     const model = new VSCodeStatusModel(reason =>
       trans.__(
         'VS Code did not answer (is the jupyter_vscode server extension enabled?): %1',

@@ -1,17 +1,13 @@
-import {
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { JupyterFrontEnd } from '@jupyterlab/application';
 import { IToolbarWidgetRegistry } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { Menu, MenuBar } from '@lumino/widgets';
 
+import { featurePlugin } from './feature';
 import {
   CommandIDs,
   FILE_BROWSER_FACTORY,
-  IVSCodeOpener,
-  IVSCodeStatusModel,
   NEW_DROPDOWN,
   PACKAGE
 } from './tokens';
@@ -20,33 +16,21 @@ import {
  * Unless the server disabled it: one entry at the end of the "New" menu of
  * Notebook 7's file browser (tree page). A no-op elsewhere.
  */
-export const notebookNewMenuPlugin: JupyterFrontEndPlugin<void> = {
-  id: `${PACKAGE}:notebook-new-menu`,
+export const notebookNewMenuPlugin = featurePlugin({
+  name: 'notebook-new-menu',
   description: 'VS Code in the "New" menu of Notebook 7\'s file browser.',
-  autoStart: true,
-  requires: [IVSCodeStatusModel, IVSCodeOpener],
   optional: [IDefaultFileBrowser, IToolbarWidgetRegistry],
-  activate: (
-    app: JupyterFrontEnd,
-    model: IVSCodeStatusModel,
-    _opener: IVSCodeOpener, // required: the command exists before the entry
-    fileBrowser: IDefaultFileBrowser | null,
-    toolbarRegistry: IToolbarWidgetRegistry | null
-  ): void => {
+  activate: ({ app, info }, fileBrowser, toolbarRegistry) => {
     if (
-      !fileBrowser ||
-      !toolbarRegistry ||
-      PageConfig.getOption('notebookPage') !== 'tree'
+      info.enabled &&
+      fileBrowser &&
+      toolbarRegistry &&
+      PageConfig.getOption('notebookPage') === 'tree'
     ) {
-      return;
+      addToNotebookNewMenu(app, fileBrowser, toolbarRegistry);
     }
-    model.whenInfo(info => {
-      if (info.enabled) {
-        addToNotebookNewMenu(app, fileBrowser, toolbarRegistry);
-      }
-    });
   }
-};
+});
 
 /**
  * Append the command to the "New" menu of Notebook 7's file browser.

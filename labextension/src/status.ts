@@ -14,7 +14,8 @@ import {
   STATUS_ENDPOINT,
   STATUS_INTERVAL,
   STOP_ENDPOINT,
-  VSCodeState
+  VSCodeState,
+  emptyStatus
 } from './tokens';
 import { parseLauncherInfo } from './urls';
 
@@ -102,34 +103,15 @@ export class VSCodeStatusModel implements IVSCodeStatusModel {
     window.setTimeout(() => void this.refresh(), TRANSITION_INTERVAL);
   }
 
-  async restart(): Promise<IVSCodeStatus> {
-    this._set({ ...(this._status ?? emptyStatus()), state: 'starting' });
-    try {
-      const status = await requestAPI<IVSCodeStatus>(RESTART_ENDPOINT, {
-        method: 'POST'
-      });
-      this._set(status);
-      return status;
-    } catch (reason) {
-      // learn the outcome ("failed", "missing") before the caller decides what to show
-      await this._fetch().catch(() => undefined);
-      throw reason;
-    } finally {
-      void this.refresh();
-    }
+  restart(): Promise<IVSCodeStatus> {
+    // on a failure, learn the outcome ("failed", "missing") before the caller decides what to show
+    return this._post(RESTART_ENDPOINT, 'starting', () =>
+      this._fetch().catch(() => undefined)
+    );
   }
 
-  async stop(): Promise<IVSCodeStatus> {
-    this._set({ ...(this._status ?? emptyStatus()), state: 'stopping' });
-    try {
-      const status = await requestAPI<IVSCodeStatus>(STOP_ENDPOINT, {
-        method: 'POST'
-      });
-      this._set(status);
-      return status;
-    } finally {
-      void this.refresh();
-    }
+  stop(): Promise<IVSCodeStatus> {
+    return this._post(STOP_ENDPOINT, 'stopping');
   }
 
   logTail(lines = 100): Promise<IVSCodeLog> {
@@ -171,6 +153,30 @@ export class VSCodeStatusModel implements IVSCodeStatusModel {
       this._infoChanged.emit(info);
     }
     return info;
+  }
+
+  /**
+   * `POST endpoint`, showing `state` until the answer (the new status);
+   * `beforeRejecting` runs when it fails, and a refresh follows either way.
+   */
+  private async _post(
+    endpoint: string,
+    state: VSCodeState,
+    beforeRejecting?: () => Promise<unknown>
+  ): Promise<IVSCodeStatus> {
+    this._set({ ...(this._status ?? emptyStatus()), state });
+    try {
+      const status = await requestAPI<IVSCodeStatus>(endpoint, {
+        method: 'POST'
+      });
+      this._set(status);
+      return status;
+    } catch (reason) {
+      await beforeRejecting?.();
+      throw reason;
+    } finally {
+      void this.refresh();
+    }
   }
 
   private _startPolling(): void {
@@ -215,26 +221,4 @@ export class VSCodeStatusModel implements IVSCodeStatusModel {
   private _poll: Poll | null = null;
   private _stateChanged = new Signal<this, StateChange>(this);
   private _changed = new Signal<this, IVSCodeStatus | null>(this);
-}
-
-/** The status assumed while an action runs before the first answer. */
-export function emptyStatus(): IVSCodeStatus {
-  return {
-    state: 'stopped',
-    pid: null,
-    version: null,
-    uptime: null,
-    transport: null,
-    port: null,
-    executable: null,
-    restarts: 0,
-    last_exit_code: null,
-    error: null,
-    log_file: null,
-    idle_seconds: null,
-    idle_stops: 0,
-    workbench_starting: false,
-    healthy: null,
-    health_restarts: 0
-  };
 }

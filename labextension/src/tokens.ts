@@ -126,6 +126,32 @@ export interface IVSCodeStatus {
   health_restarts: number;
 }
 
+/**
+ * A stopped status with every nullable field null, as
+ * `MisconfiguredSupervisor.status()` sends them: the status assumed while an
+ * action runs before the first answer.
+ */
+export function emptyStatus(): IVSCodeStatus {
+  return {
+    state: 'stopped',
+    pid: null,
+    version: null,
+    uptime: null,
+    transport: null,
+    port: null,
+    executable: null,
+    restarts: 0,
+    last_exit_code: null,
+    error: null,
+    log_file: null,
+    idle_seconds: null,
+    idle_stops: 0,
+    workbench_starting: false,
+    healthy: null,
+    health_restarts: 0
+  };
+}
+
 /** The reply of `GET <base_url>api/vscode/log`. */
 export interface IVSCodeLog {
   lines: string[];

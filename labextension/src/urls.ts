@@ -55,11 +55,9 @@ export function chosenPath(
 
 /** The launcher settings if `data` has their shape, else `null`. */
 export function parseLauncherInfo(data: unknown): ILauncherInfo | null {
-  if (typeof data !== 'object' || data === null) {
-    return null;
-  }
-  const d = data as Record<string, unknown>;
+  const d = fieldsOf(data);
   if (
+    d &&
     typeof d.enabled === 'boolean' &&
     typeof d.title === 'string' &&
     typeof d.category === 'string' &&
@@ -90,11 +88,9 @@ export interface ITabArgs {
 
 /** `args` of `vscode:open-tab` checked; `null` if they are not usable. */
 export function parseTabArgs(args: unknown): ITabArgs | null {
-  if (typeof args !== 'object' || args === null) {
-    return null;
-  }
-  const a = args as Record<string, unknown>;
+  const a = fieldsOf(args);
   if (
+    a &&
     typeof a.url === 'string' &&
     a.url &&
     typeof a.label === 'string' &&
@@ -103,4 +99,11 @@ export function parseTabArgs(args: unknown): ITabArgs | null {
     return { url: a.url, label: a.label, folder: a.folder };
   }
   return null;
+}
+
+/** The fields of `value` if it is an object (not `null`), for the parsers to check. */
+function fieldsOf(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)
+    : null;
 }

@@ -8,7 +8,8 @@ import {
   statusSummary,
   statusTooltip
 } from '../format';
-import { emptyStatusForTests, marked, trans } from './fixtures';
+import type { VSCodeState } from '../tokens';
+import { marked, statusForTests, trans } from './fixtures';
 
 describe('describeState', () => {
   it.each([
@@ -26,6 +27,12 @@ describe('describeState', () => {
 
   it('goes through the translator', () => {
     expect(describeState('running', marked)).toBe('«running»');
+  });
+
+  it('says unavailable for a state this frontend does not know', () => {
+    expect(describeState('hibernating' as VSCodeState, trans)).toBe(
+      'unavailable'
+    );
   });
 });
 
@@ -49,36 +56,28 @@ describe('statusSummary', () => {
     );
   });
 
-  it('lists pid, version and uptime while running', () => {
-    const status = {
-      ...emptyStatusForTests(),
-      state: 'running' as const,
-      pid: 42,
-      version: '4.99.0',
-      uptime: 185
-    };
-    expect(statusSummary('VS Code', status, trans)).toBe(
+  it.each([
+    [
+      'lists pid, version and uptime while running',
+      'VS Code',
+      { state: 'running', pid: 42, version: '4.99.0', uptime: 185 },
       'VS Code: running (pid 42, code-server 4.99.0, up 3 min)'
-    );
-  });
-
-  it('leaves out pid and uptime when not running (null fields)', () => {
-    const status = {
-      ...emptyStatusForTests(),
-      state: 'failed' as const,
-      pid: 7,
-      uptime: 3,
-      error: 'boom'
-    };
-    expect(statusSummary('Code', status, trans)).toBe('Code: failed');
+    ],
+    [
+      'leaves out pid and uptime when not running (null fields)',
+      'Code',
+      { state: 'failed', pid: 7, uptime: 3, error: 'boom' },
+      'Code: failed'
+    ]
+  ] as const)('%s', (_name, title, fields, summary) => {
+    expect(statusSummary(title, statusForTests(fields), trans)).toBe(summary);
   });
 
   it('handles the misconfigured status (every optional field null)', () => {
-    const status = {
-      ...emptyStatusForTests(),
-      state: 'misconfigured' as const,
+    const status = statusForTests({
+      state: 'misconfigured',
       error: 'c.VSCode.start_timeout=-5.0: must be > 0'
-    };
+    });
     expect(statusSummary('VS Code', status, trans)).toBe(
       'VS Code: misconfigured'
     );
@@ -88,17 +87,14 @@ describe('statusSummary', () => {
   });
 
   it('shows a misconfigured status whose error is null without "null"', () => {
-    const status = {
-      ...emptyStatusForTests(),
-      state: 'misconfigured' as const
-    };
+    const status = statusForTests({ state: 'misconfigured' });
     expect(statusTooltip('VS Code', status, trans)).toBe(
       'VS Code: misconfigured:  (click for details)'
     );
   });
 
   it('offers actions in the tooltip otherwise', () => {
-    expect(statusTooltip('VS Code', emptyStatusForTests(), trans)).toBe(
+    expect(statusTooltip('VS Code', statusForTests(), trans)).toBe(
       'VS Code: stopped (click for actions)'
     );
   });
@@ -112,7 +108,7 @@ describe('statusSummary', () => {
 
 describe('dialogTitle', () => {
   it('names a failed start, a misconfiguration, else the log', () => {
-    const s = emptyStatusForTests();
+    const s = statusForTests();
     expect(dialogTitle('VS Code', { ...s, state: 'failed' }, trans)).toBe(
       'VS Code could not start'
     );
@@ -124,30 +120,42 @@ describe('dialogTitle', () => {
   });
 });
 
+/** `answer(state)` is true for each of `yes`, false for each of `no`. */
+function expectAnswers(
+  answer: (state: VSCodeState | null) => boolean,
+  yes: (VSCodeState | null)[],
+  no: (VSCodeState | null)[]
+): void {
+  for (const state of yes) {
+    expect([state, answer(state)]).toEqual([state, true]);
+  }
+  for (const state of no) {
+    expect([state, answer(state)]).toEqual([state, false]);
+  }
+}
+
 describe('which actions make sense', () => {
   it('restart: not while starting, stopping or misconfigured', () => {
-    expect(canRestart('starting')).toBe(false);
-    expect(canRestart('stopping')).toBe(false);
-    expect(canRestart('misconfigured')).toBe(false);
-    expect(canRestart('failed')).toBe(true);
-    expect(canRestart('running')).toBe(true);
-    expect(canRestart(null)).toBe(true);
+    expectAnswers(
+      canRestart,
+      ['failed', 'running', null],
+      ['starting', 'stopping', 'misconfigured']
+    );
   });
 
   it('stop: not when stopped, stopping or misconfigured', () => {
-    expect(canStop('stopped')).toBe(false);
-    expect(canStop('stopping')).toBe(false);
-    expect(canStop('misconfigured')).toBe(false);
-    expect(canStop('running')).toBe(true);
-    expect(canStop('failed')).toBe(true);
+    expectAnswers(
+      canStop,
+      ['running', 'failed'],
+      ['stopped', 'stopping', 'misconfigured']
+    );
   });
 
   it('the Running panel lists running, starting and stopping', () => {
-    expect(isActive('running')).toBe(true);
-    expect(isActive('starting')).toBe(true);
-    expect(isActive('stopping')).toBe(true);
-    expect(isActive('stopped')).toBe(false);
-    expect(isActive('failed')).toBe(false);
-    expect(isActive(null)).toBe(false);
+    expectAnswers(
+      isActive,
+      ['running', 'starting', 'stopping'],
+      ['stopped', 'failed', null]
+    );
   });
 });
