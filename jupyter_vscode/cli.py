@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ._version import __version__
 
@@ -23,12 +24,31 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Manage the code-server that jupyter-vscode runs.",
     )
     parser.add_argument("--version", action="version", version=f"jupyter-vscode {__version__}")
+    parser.add_argument(
+        "--help-all",
+        action=_HelpAll,
+        help="print every c.VSCode option with its help and default, then exit "
+        "(jupyter server --help-all lists only the server's own options)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"{__package__}.commands.{name}").register(sub)
     version = sub.add_parser("version", help="print the jupyter-vscode version")
     version.set_defaults(run=_print_version)
     return parser
+
+
+class _HelpAll(argparse.Action):
+    """``--help-all``: the c.VSCode options as traitlets prints them, defaults included."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from .config import VSCode  # traitlets and the option table: only for this flag
+
+        print(VSCode.class_get_help())
+        parser.exit()
 
 
 def _print_version(args: argparse.Namespace) -> int:

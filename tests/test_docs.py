@@ -53,15 +53,22 @@ def test_readme_table_matches_the_options_and_their_fallbacks():
         assert "Default" in trait.help or "default" in trait.help
 
 
-def help_all_defaults(env: dict[str, str]) -> dict[str, str]:
-    """option -> the "Default: ..." that the server's --help-all prints for c.VSCode.<option>.
+#: the commands that print c.VSCode's options: the extension's own app (as `jupyter lab
+#: --help-all` is JupyterLab's; ``jupyter server --help-all`` lists ServerApp's classes only)
+#: and the CLI admins are told about in the README
+HELP_ALL = {
+    "extension app": [
+        "-c",
+        "from jupyter_vscode.extension import VSCodeExtension as A; A.launch_instance()",
+    ],
+    "jupyter vscode": ["-m", "jupyter_vscode.cli"],
+}
 
-    jupyter-server prints an extension's classes in the --help-all of the extension's app;
-    ``jupyter server --help-all`` itself lists ServerApp's classes only.
-    """
-    code = "from jupyter_vscode.extension import VSCodeExtension as A; A.launch_instance()"
+
+def help_all_defaults(env: dict[str, str], command: str) -> dict[str, str]:
+    """option -> the "Default: ..." that ``command --help-all`` prints for c.VSCode.<option>."""
     proc = subprocess.run(
-        [sys.executable, "-c", code, "--help-all"],
+        [sys.executable, *HELP_ALL[command], "--help-all"],
         capture_output=True,
         text=True,
         env=env,
@@ -82,10 +89,11 @@ def help_all_defaults(env: dict[str, str]) -> dict[str, str]:
     return defaults
 
 
-def test_help_all_prints_each_options_real_default(tmp_path):
+@pytest.mark.parametrize("command", sorted(HELP_ALL))
+def test_help_all_prints_each_options_real_default(tmp_path, command):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_VSCODE_")}
     env.update(HOME=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
-    printed = help_all_defaults(env)
+    printed = help_all_defaults(env, command)
     rows = table_rows()
     assert set(printed) == set(rows)
     with mock.patch.dict(os.environ, env, clear=True):
