@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -58,12 +59,18 @@ def _print_version(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
-    args = parser.parse_args(argv)
-    run = getattr(args, "run", None)
-    if run is None:
-        parser.print_help()
-        return 2
-    return int(run(args))
+    try:
+        args = parser.parse_args(argv)
+        run = getattr(args, "run", None)
+        if run is None:
+            parser.print_help()
+            return 2
+        return int(run(args))
+    except BrokenPipeError:
+        # the reader went away (`jupyter vscode --help-all | head`): no traceback; Python's
+        # flush of stdout at exit would fail again, so stdout goes to /dev/null first
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -186,3 +186,21 @@ def test_readme_module_table_names_every_module_once():
     modules = package_modules()
     assert modules - set(rows) == set(), "modules missing from the README's module table"
     assert set(rows) - modules == set(), "rows of the README's module table with no module"
+
+
+def test_help_all_into_a_closed_pipe_prints_no_traceback(tmp_path):
+    """`jupyter vscode --help-all | head`: the reader has left; no traceback follows."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # before the command writes: its first write fails, every time
+    try:
+        proc = subprocess.run(
+            [sys.executable, *HELP_ALL["jupyter vscode"], "--help-all"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=dict(os.environ, HOME=str(tmp_path)),
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 1 and b"Traceback" not in proc.stderr, proc.stderr.decode()
