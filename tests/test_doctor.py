@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_vscode.doctor import FAIL, OK, Check, guarded
+from jupyter_vscode.doctor import FAIL, OK, Check, Named, doctor_check
 
 from .support.doctor import Doctor, check, failed_check
 from .support.stub import write_stub_wrapper
@@ -218,8 +218,8 @@ def test_missing_code_server_human_output_has_hint(doctor: Doctor) -> None:
 
 
 def test_a_crashing_check_is_a_failed_check() -> None:
-    @guarded("exploding")
-    def boom() -> Check:
+    @doctor_check("exploding")
+    def boom(c: Named) -> Check:
         raise RuntimeError("kaboom")
 
     result = boom()

@@ -19,7 +19,7 @@ message, never a traceback. The checks import report.py, never runner.py. The pi
 
 from __future__ import annotations
 
-from .report import FAIL, OK, WARN, Check, Named, NamedCheck, Report, doctor_check, guarded
+from .report import FAIL, OK, WARN, Check, Named, NamedCheck, Report, doctor_check
 from .runner import run
 
 __all__ = [
@@ -31,6 +31,5 @@ __all__ = [
     "NamedCheck",
     "Report",
     "doctor_check",
-    "guarded",
     "run",
 ]

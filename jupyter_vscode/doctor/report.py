@@ -56,31 +56,6 @@ class Report:
         }
 
 
-def _crashed(name: str, e: Exception) -> Check:
-    return Check(
-        name,
-        FAIL,
-        f"the check itself failed: {type(e).__name__}: {e}",
-        "please include this report in a bug report for jupyter-vscode",
-    )
-
-
-def guarded(name: str) -> Callable[[Callable[P, Check]], Callable[P, Check]]:
-    """Turn any exception of a check into a failed check named ``name`` with its message."""
-
-    def wrap(func: Callable[P, Check]) -> Callable[P, Check]:
-        @functools.wraps(func)
-        def inner(*args: P.args, **kwargs: P.kwargs) -> Check:
-            try:
-                return func(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 - a doctor must report, not crash
-                return _crashed(name, e)
-
-        return inner
-
-    return wrap
-
-
 class Named:
     """A line of the report by its name, written once: the results it can have are built from
     it (``FOUND.fail(...)``) and other checks' hints refer to ``FOUND.name``."""
@@ -101,12 +76,16 @@ class Named:
         return Check(self.name, FAIL, detail, hint)
 
     def crashed(self, e: Exception) -> Check:
-        return _crashed(self.name, e)
+        """What a check that raised ``e`` reports: a failed check, never a traceback."""
+        return self.fail(
+            f"the check itself failed: {type(e).__name__}: {e}",
+            "please include this report in a bug report for jupyter-vscode",
+        )
 
 
 class NamedCheck(Named, Generic[P]):
     """A check function with its name: calling it runs the function, given this object first
-    (to build its result), and turns an exception into a failed check (:func:`guarded`)."""
+    (to build its result), and turns an exception into a failed check (:meth:`Named.crashed`)."""
 
     def __init__(self, name: str, func: Callable[Concatenate[Named, P], Check]) -> None:
         super().__init__(name)
