@@ -41,13 +41,17 @@ class InstallMethod(abc.ABC):
     kind: ClassVar[str] = ""
     #: where :meth:`resolve` looks, for the progress lines ("asking <label> for ...")
     registry_label: ClassVar[str] = "the method's source"
-    #: True when :meth:`resolve_at_most` is implemented: without --version, a host whose glibc
-    #: caps the version gets the newest release up to the cap (else the newest, then refused).
-    resolves_at_most: ClassVar[bool] = False
 
     @classmethod
     def install_kind(cls) -> str:
         return cls.kind or cls.name
+
+    @property
+    def resolves_at_most(self) -> bool:
+        """Whether the method implements :meth:`resolve_at_most` (overrides it): without
+        --version, a host whose glibc caps the version then gets the newest release up to the
+        cap (else the newest, then refused)."""
+        return type(self).resolve_at_most is not InstallMethod.resolve_at_most
 
     @classmethod
     def version_hint(cls, options: InstallOptions) -> str | None:

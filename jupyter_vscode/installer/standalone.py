@@ -136,7 +136,6 @@ class _TarballMethod(InstallMethod):
 class StandaloneMethod(_TarballMethod):
     name = "standalone"
     registry_label = "the npm registry's version list"
-    resolves_at_most = True
 
     def resolve(self, requested: str | None) -> Release:
         if requested:
