@@ -73,17 +73,15 @@ class HTTPPool:
         self.connections_opened = 0
 
     def session(self, endpoint: Endpoint) -> aiohttp.ClientSession:
-        key = endpoint
-        socket_path = endpoint.socket_path
-        if self._session is not None and not self._session.closed and key == self._key:
+        if self._session is not None and not self._session.closed and endpoint == self._key:
             return self._session
         old, self._session = self._session, None
         if old is not None and not old.closed:
             asyncio.ensure_future(old.close())
         connector: aiohttp.BaseConnector
-        if socket_path:
+        if endpoint.socket_path:
             connector = aiohttp.UnixConnector(
-                path=socket_path, limit=POOL_LIMIT, keepalive_timeout=KEEPALIVE_SECONDS
+                path=endpoint.socket_path, limit=POOL_LIMIT, keepalive_timeout=KEEPALIVE_SECONDS
             )
         else:
             connector = aiohttp.TCPConnector(
@@ -99,7 +97,7 @@ class HTTPPool:
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT),
             trace_configs=[trace],
         )
-        self._key = key
+        self._key = endpoint
         return self._session
 
     async def _on_new_connection(self, *_: Any) -> None:
@@ -152,26 +150,28 @@ async def send(
         raise Failed(str(e)) from None
 
 
+def _connection_tokens(values: list[str]) -> set[str]:
+    """The header names a ``Connection`` header lists: hop-by-hop too (RFC 9110 7.6.1)."""
+    return {t.strip().lower() for v in values for t in v.split(",")}
+
+
 def strip_hop_by_hop_request(headers: Any) -> CIMultiDict[str]:
-    """The browser's headers minus hop-by-hop ones (a multidict: repeated headers stay)."""
+    """The browser's headers (tornado's) minus hop-by-hop ones (a multidict: repeated headers
+    stay)."""
+    listed = _connection_tokens(headers.get_list("Connection"))
     out: CIMultiDict[str] = CIMultiDict()
-    connection_tokens = {
-        t.strip().lower() for v in headers.get_list("Connection") for t in v.split(",")
-    }
     for name, value in headers.get_all():
         low = name.lower()
-        if low in REQUEST_DROP or low in connection_tokens:
-            continue
-        out.add(name, value)
+        if low not in REQUEST_DROP and low not in listed:
+            out.add(name, value)
     return out
 
 
 def strip_hop_by_hop_response(headers: Any) -> list[tuple[str, str]]:
-    connection_tokens = {
-        t.strip().lower() for v in headers.getall("Connection", []) for t in v.split(",")
-    }
+    """code-server's headers (aiohttp's) minus hop-by-hop ones."""
+    listed = _connection_tokens(headers.getall("Connection", []))
     return [
         (k, v)
         for k, v in headers.items()
-        if k.lower() not in RESPONSE_DROP and k.lower() not in connection_tokens
+        if k.lower() not in RESPONSE_DROP and k.lower() not in listed
     ]

@@ -220,7 +220,7 @@ class VSCodeProxyHandler(JupyterHandler):
         sup = self.supervisor
         running = sup.is_running()
         idle.http_request(sup.idle, self.settings, self.request, path, running, self._wants_page())
-        if not sup.is_running() and not await self._ready(as_page=False):
+        if not running and not await self._ready(as_page=False):
             return
         await self._proxy_http(path if path.startswith("/") else "/" + path)
 
