@@ -24,7 +24,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..harness import TOKEN, Bench, Direct, Jupyter, log, median, pct, run_async
+from ..harness import TOKEN, Bench, Direct, Jupyter, log, median, run_async
+from .net import small_requests
 
 #: The variants: name -> (connection kept alive, how the request is authenticated).
 VARIANTS: dict[str, tuple[bool, str]] = {
@@ -34,34 +35,6 @@ VARIANTS: dict[str, tuple[bool, str]] = {
     "new connection each, token header": (False, "header"),
     "new connection each, ?token= in the URL": (False, "query"),
 }
-
-
-async def timed_gets(
-    url: str, headers: dict[str, str], n: int, keep_alive: bool
-) -> dict[str, float]:
-    """p50/p99 of ``n`` sequential GETs (after 20 unmeasured), on one kept-alive connection or
-    on a new one each; cookies are never stored, only sent when ``headers`` has one."""
-    import time
-
-    import aiohttp
-
-    lat: list[float] = []
-    connector = aiohttp.TCPConnector(limit=1, force_close=not keep_alive)
-    set_cookie = 0
-    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as s:
-        for i in range(n + 20):
-            t0 = time.perf_counter()
-            async with s.get(url, headers=headers) as r:
-                await r.read()
-                assert r.status == 200, (url, r.status)
-                set_cookie += "Set-Cookie" in r.headers
-            if i >= 20:
-                lat.append(time.perf_counter() - t0)
-    return {
-        "p50_ms": pct(lat, 50) * 1e3,
-        "p99_ms": pct(lat, 99) * 1e3,
-        "set_cookie_share": set_cookie / (n + 20),
-    }
 
 
 def login_cookie(jp: Jupyter) -> str:
@@ -112,9 +85,9 @@ def run(bench: Bench, args: argparse.Namespace, results: dict[str, Any]) -> None
                     else:
                         jp = sides[side]
                         url, hdrs = request_for(jp, "vscode/healthz", auth, cookies[side])
-                    row[side].append(run_async(timed_gets(url, hdrs, n, keep_alive)))
+                    row[side].append(run_async(small_requests(url, hdrs, n, keep_alive)))
                 url, hdrs = request_for(sides["ext"], "api/status", auth, cookies["ext"])
-                row["status"].append(run_async(timed_gets(url, hdrs, n, keep_alive)))
+                row["status"].append(run_async(small_requests(url, hdrs, n, keep_alive)))
                 log(
                     f"{variant}: "
                     + ", ".join(f"{k} p50 {v[-1]['p50_ms']:.3f} ms" for k, v in row.items())
