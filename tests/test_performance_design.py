@@ -12,13 +12,7 @@ import time
 import pytest
 
 from .support.procs import wait_until
-
-
-async def get(jp_fetch, *parts, **kw):
-    kw.setdefault("raise_error", False)
-    kw.setdefault("request_timeout", 90)
-    kw.setdefault("follow_redirects", False)
-    return await jp_fetch(*parts, **kw)
+from .support.route import get
 
 
 def test_prestart_starts_code_server_with_jupyter(jupyter_process, stub_code_server):
@@ -51,7 +45,7 @@ async def _workbench_js(jp_fetch, folder: str) -> str:
 @pytest.mark.codeserver
 async def test_requests_reuse_kept_alive_connections(jp_fetch, jp_root_dir, jp_serverapp):
     path = await _workbench_js(jp_fetch, str(jp_root_dir))
-    pool = jp_serverapp.web_app.settings["jupyter_vscode_http"]  # the proxy route's (backend.py)
+    pool = jp_serverapp.web_app.settings["jupyter_vscode_http"]  # the proxy route's (http_pool.py)
     before = pool.connections_opened
     assert before >= 1
     for _ in range(8):
