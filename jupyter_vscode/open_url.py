@@ -3,8 +3,9 @@
 ``path`` is relative to Jupyter's root directory (``ServerApp.root_dir``), as in the contents
 API. The answer names a URL relative to ``base_url``:
 
-- a folder: ``vscode/?folder=<absolute folder>`` (VS Code opens that folder);
-- a file: ``vscode/?folder=<root>&payload=[["openFile","vscode-remote://<authority><file>"]]``
+- a folder: ``vscode/?folder=<absolute folder>`` (VS Code opens that folder; its canonical
+  path, symlinks resolved, as workspace trust is decided on it);
+- a file: ``vscode/?folder=<root, canonical>&payload=[["openFile","vscode-remote://<authority><file>"]]``
   (VS Code opens the root folder with the file in an editor tab).
 
 ``payload`` is VS Code web's startup payload (``workbench.ts``: ``WorkspaceProvider`` reads
@@ -29,6 +30,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from .routes import AUTH_RESOURCE, URL_PATH
+from .trust import canonical
 
 #: host, host:port, [v6]:port; what a browser's ``location.host`` can be.
 _AUTHORITY_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(:\d{1,5})?$")
@@ -66,14 +68,20 @@ def resolve_in_root(root_dir: str, path: str) -> tuple[str, bool]:
     return target, os.path.isdir(real_target)
 
 
+def folder_to_open(root_dir: str, target: str, is_dir: bool) -> str:
+    """The folder VS Code opens for ``target``: itself or the root, canonically spelled (the
+    path workspace trust is decided on; any other spelling is redirected to it: links.py)."""
+    return canonical(target if is_dir else os.path.abspath(root_dir))
+
+
 def vscode_url(root_dir: str, target: str, is_dir: bool, authority: str) -> str:
     """The URL (relative to base_url) that opens ``target`` in VS Code."""
+    folder = f"{URL_PATH}?folder={_query_path(folder_to_open(root_dir, target, is_dir))}"
     if is_dir:
-        return f"{URL_PATH}?folder={_query_path(target)}"
+        return folder
     file_uri = f"vscode-remote://{authority}{quote(target, safe='/')}"
     payload = json.dumps([["openFile", file_uri]], separators=(",", ":"))
-    root = os.path.abspath(root_dir)
-    return f"{URL_PATH}?folder={_query_path(root)}&payload={quote(payload, safe='')}"
+    return f"{folder}&payload={quote(payload, safe='')}"
 
 
 def _query_path(path: str) -> str:
@@ -102,7 +110,7 @@ class OpenURLHandler(APIHandler):
                     "url": vscode_url(root_dir, target, is_dir, authority),
                     "kind": "folder" if is_dir else "file",
                     "path": target,
-                    "folder": target if is_dir else os.path.abspath(root_dir),
+                    "folder": folder_to_open(root_dir, target, is_dir),
                 }
             )
         )

@@ -1,5 +1,5 @@
 """The pages shown instead of VS Code: starting, not installed, failed, not answering,
-misconfigured.
+misconfigured, a refused link.
 
 Plain HTML with a little script; every value is escaped. No tracebacks, ever.
 """
@@ -182,3 +182,14 @@ def misconfigured_page(message: str) -> str:
         "<code>jupyter vscode doctor</code> in a terminal checks every option.</p>"
     )
     return _page("VS Code is misconfigured", body)
+
+
+def link_refused_page(reason: str, plain_url: str) -> str:
+    """A workbench link asked VS Code for something a link may not (links.py)."""
+    body = (
+        "<h1>This link can't open VS Code</h1>"
+        f"<p>The link was refused because {escape(reason)}. Links may open folders and files, "
+        "not change how VS Code runs; whoever sent it may have meant harm.</p>"
+        f'<p><a href="{escape(plain_url)}" style="color:#3794ff">Open VS Code without it</a></p>'
+    )
+    return _page("Link refused", body)

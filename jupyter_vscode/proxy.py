@@ -20,7 +20,7 @@ from jupyter_server.utils import url_path_join
 from tornado import httputil, web
 from tornado.iostream import StreamClosedError
 
-from . import answers, credentials, framing, http_pool, idle, trust, upstream, wsrelay
+from . import answers, credentials, framing, http_pool, idle, trust, upstream, workbench, wsrelay
 from .access import is_websocket_upgrade, prepare_options, vscode_access
 from .activity import HEADER_SIZE, SCAN_BYTES
 from .answers import send_answer, wants_page
@@ -92,6 +92,8 @@ class VSCodeProxyHandler(JupyterHandler):
         self._warn_if_insecure_context()
         if is_websocket_upgrade(self.request):
             await self._websocket(path)
+            return
+        if workbench.answered_link(self, path):
             return
         # a page load waits for a starting code-server or gets a page saying why it can't
         if await self._ready(as_page=self._wants_page()):
@@ -227,53 +229,6 @@ class VSCodeProxyHandler(JupyterHandler):
     def _wants_page(self) -> bool:
         return wants_page(self.request)
 
-    def _opens_own_folder(self) -> bool:
-        """This workbench page load opens one of the user's own folders (see trust.py)."""
-        sup = self.supervisor
-        if sup.config.disable_workspace_trust:  # code-server trusts everything anyway
-            return False
-        # strip=False: VS Code opens "/home/u " (a sibling someone else may have made), not
-        # the "/home/u" tornado's default stripping would judge
-        return trust.page_is_own(
-            self.get_query_arguments("folder", strip=False),
-            self.get_query_arguments("workspace", strip=False),
-            trust.trusted_roots(sup.config, sup.root_dir),
-        )
-
-    async def _send_trusted_page(self, resp: Any) -> bool:
-        """Send code-server's workbench page with workspace trust off. False (nothing read or
-        sent) if the answer is not such a page: an error, a redirect, compressed."""
-        if resp.status != 200 or resp.headers.get("Content-Encoding", "identity") != "identity":
-            return False
-        if not resp.headers.get("Content-Type", "").startswith("text/html"):
-            return False
-        length = resp.headers.get("Content-Length")
-        if length is not None and (not length.isdigit() or int(length) > trust.MAX_PAGE_BYTES):
-            return False
-        page = b""
-        while len(page) <= trust.MAX_PAGE_BYTES:
-            chunk = await resp.content.readany()
-            if not chunk:
-                break
-            page += chunk
-        rewritten = trust.without_trust(page) if resp.content.at_eof() else None
-        self.clear_header("Content-Length")  # tornado sets it for what is written
-        if rewritten is not None:
-            self.write(rewritten)
-            return True
-        self.log.warning(
-            "[jupyter-vscode] the VS Code page has no enableWorkspaceTrust setting we know: "
-            "sent as it is (workspace trust stays on, so the folder opens in Restricted Mode)"
-        )
-        try:
-            while page:
-                self.write(page)
-                await self.flush()
-                page = await resp.content.readany()
-        except StreamClosedError:
-            pass
-        return True
-
     def _take_headers(self, status: int, reason: str | None, headers: Any) -> None:
         """code-server's status and headers as this response's: none of tornado's or
         Jupyter's defaults, Jupyter's framing policy and the admin's headers (framing.py),
@@ -312,9 +267,9 @@ class VSCodeProxyHandler(JupyterHandler):
             headers[name] = context
         method = self.request.method or "GET"
         body = self._proxied_body()
-        workbench = method == "GET" and path in trust.WORKBENCH_PATHS
-        own_page = workbench and self._opens_own_folder()
-        if workbench:
+        is_workbench = method == "GET" and path in trust.WORKBENCH_PATHS
+        own_page = is_workbench and workbench.opens_own_folder(self)
+        if is_workbench:
             # Whether trust is on depends on the folder's state now: no cached copy, and an
             # own folder's page uncompressed, to be rewritten (a few KiB).
             for name in ("If-None-Match", "If-Modified-Since"):
@@ -364,10 +319,10 @@ class VSCodeProxyHandler(JupyterHandler):
                 raise web.HTTPError(502, f"code-server did not answer: {e}") from None
         async with resp:
             self._take_headers(resp.status, resp.reason, resp.headers)
-            if workbench:
+            if is_workbench:
                 self.set_header("Cache-Control", "no-store")
             length = resp.headers.get("Content-Length")
-            if own_page and await self._send_trusted_page(resp):
+            if own_page and await workbench.send_trusted_page(self, resp):
                 return
             if method == "HEAD" or resp.status in (204, 304) or resp.status < 200:
                 if length is not None and method == "HEAD":

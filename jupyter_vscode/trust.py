@@ -18,17 +18,29 @@ URI, an empty window) keeps trust enabled, so VS Code opens it in Restricted Mod
 the folder's restricted settings (``terminal.integrated.env.*``, tasks, debug configurations,
 untrusted extensions) until the user chooses to trust it.
 
-A folder is the user's own when its real path (symlinks resolved) is one of the trusted folders
-(``c.VSCode.trusted_folders``, plus ``c.VSCode.folder`` when set) or below one, and neither it
-nor any directory between it and that trusted folder is owned by another user or writable by
-other users (a world-writable ``~/shared`` is not the user's own work). ``/`` is never a trusted
-folder (it would make every folder trusted).
+The decision is made on the very path VS Code opens. VS Code normalises a ``?folder=`` string
+lexically (``/tmp/m/lnk/..`` is ``/tmp/m``) and the operating system then follows the symlinks
+left in it; ``os.path.realpath`` on the raw string would follow ``lnk`` first and judge another
+folder. So a workbench page whose folder is not already :func:`canonical` (absolute, no ``.``,
+``..``, ``//``, trailing ``/`` or symlink) is first redirected to the canonical path (proxy.py),
+and only a canonical path can be an own folder: the string VS Code gets is the directory judged,
+and no symlink on the way can be swapped after the judgement.
+
+A folder is the user's own when its canonical path is one of the trusted folders
+(``c.VSCode.trusted_folders``, plus ``c.VSCode.folder`` when set, symlinks resolved) or below
+one, and neither it nor any directory between it and that trusted folder is owned by another
+user or writable by anyone but its owner: group write counts (the group's members are other
+users; a POSIX ACL that lets a named user or group write shows as group write, the ACL mask, in
+the mode), and so does world write (a world-writable ``~/shared`` is not the user's own work).
+A team folder therefore opens in Restricted Mode, where the user can choose to trust it. ``/``
+is never a trusted folder (it would make every folder trusted).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import stat
 from collections.abc import Iterable
 
@@ -79,9 +91,30 @@ def trusted_roots(config: VSCode, root_dir: str) -> list[str]:
     return roots
 
 
+def canonical(folder: str) -> str:
+    """The one spelling of the directory VS Code reads when it opens ``folder`` (absolute):
+    normalised lexically as VS Code does first (``a/lnk/..`` is ``a``), then with the symlinks
+    left in it resolved as the operating system does when VS Code reads it."""
+    path = posixpath.normpath(folder)
+    if path.startswith("//"):  # POSIX keeps a leading "//"; Linux reads it as "/"
+        path = "/" + path.lstrip("/")
+    return os.path.realpath(path)
+
+
+def is_canonical(folder: str) -> bool:
+    """Whether ``folder`` is a path VS Code and the operating system read the same way, with
+    nothing in it that someone else could change later (a symlink)."""
+    return folder.startswith("/") and "\0" not in folder and canonical(folder) == folder
+
+
+#: Mode bits that let someone other than the owner change a directory's entries.
+_OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
+
+
 def _only_ours(path: str, root: str) -> bool:
     """No directory from ``path`` up to ``root`` (both included) is owned by another user
-    (root excepted) or writable by other users."""
+    (root excepted) or writable by anyone but its owner (group or others; ACL entries that grant
+    write raise the group bits through the mask)."""
     uid = os.getuid()
     current = path
     while True:
@@ -89,7 +122,7 @@ def _only_ours(path: str, root: str) -> bool:
             st = os.stat(current)
         except OSError:
             return False
-        if st.st_uid not in (uid, 0) or st.st_mode & stat.S_IWOTH:
+        if st.st_uid not in (uid, 0) or st.st_mode & _OTHERS_WRITE:
             return False
         if current == root:
             return True
@@ -100,10 +133,11 @@ def _only_ours(path: str, root: str) -> bool:
 
 
 def is_own_folder(path: str, roots: Iterable[str]) -> bool:
-    """Whether VS Code may open ``path`` (an absolute path) without Restricted Mode."""
-    if not path.startswith("/") or "\0" in path:
+    """Whether VS Code may open ``path`` without Restricted Mode. Only a canonical path can be:
+    anything else is redirected to its canonical spelling first (see the module's docstring)."""
+    if not is_canonical(path):
         return False
-    real = os.path.realpath(path)
+    real = path
     for root in roots:
         if (real == root or real.startswith(root.rstrip("/") + "/")) and _only_ours(real, root):
             return True
