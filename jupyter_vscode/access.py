@@ -4,6 +4,11 @@ VS Code is a shell on this machine, so its routes require what a terminal requir
 user (tornado's ``@web.authenticated``: a page load is redirected to the login page, any other
 method gets 403) who is authorized for ``execute`` on :data:`~.routes.AUTH_RESOURCE`. A websocket
 upgrade without a user gets a plain 403 instead of the login redirect it can't follow.
+
+A request another site's page makes with the user's cookie (a same-site page on another port of
+the host sends it too) must not start code-server either (~700 MB): :func:`refuses_start` is
+asked before anything starts. Only the user's own navigation (a link followed, a URL typed) and
+the route's own pages' requests may start it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,33 @@ def prepare_options(request: httputil.HTTPServerRequest) -> dict[str, Any]:
     if _PREPARE_CAN_REFUSE and is_websocket_upgrade(request):
         return {"_redirect_to_login": False}
     return {}
+
+
+#: Sec-Fetch-Site values of a request made by a page of another origin.
+_FOREIGN_SITES = ("cross-site", "same-site")
+
+
+def refuses_start(handler: JupyterHandler) -> str | None:
+    """Why this request may not start code-server, or None if it may.
+
+    Refused: a request whose ``Origin`` Jupyter's origin rule refuses (``c.ServerApp.allow_origin``;
+    a websocket always names its origin), and a request the browser marks as made by another
+    origin's page (``Sec-Fetch-Site``) that is not a top-level page load (``Sec-Fetch-Mode:
+    navigate``, ``Sec-Fetch-Dest: document``): an image, script, fetch or frame on another
+    site. Requests without those headers (scripts, older browsers) are judged by ``Origin``.
+    """
+    headers = handler.request.headers
+    origin = headers.get("Origin")
+    if origin is not None:  # Jupyter's rule: the same host, or c.ServerApp.allow_origin
+        return None if handler.check_origin(origin) else f"a request from {origin[:100]!r}"
+    if headers.get("Sec-Fetch-Site") not in _FOREIGN_SITES or handler.skip_check_origin():
+        return None
+    if headers.get("Sec-Fetch-Mode") == "navigate" and headers.get("Sec-Fetch-Dest") in (
+        None,
+        "document",
+    ):
+        return None
+    return "a request another site's page made"
 
 
 async def allowed(handler: JupyterHandler) -> bool:

@@ -21,7 +21,7 @@ from tornado import httputil, web
 from tornado.iostream import StreamClosedError
 
 from . import answers, credentials, framing, http_pool, idle, trust, upstream, workbench, wsrelay
-from .access import is_websocket_upgrade, prepare_options, vscode_access
+from .access import is_websocket_upgrade, prepare_options, refuses_start, vscode_access
 from .activity import HEADER_SIZE, SCAN_BYTES
 from .answers import send_answer, wants_page
 from .codeserver import Endpoint
@@ -141,6 +141,11 @@ class VSCodeProxyHandler(JupyterHandler):
         sup = self.supervisor
         if sup.is_running():
             return True
+        refused = refuses_start(self)
+        if refused is not None:  # before anything starts (code-server is ~700 MB)
+            self.log.warning("[jupyter-vscode] not starting VS Code for %s: 403", refused)
+            self._send(403, None, f"VS Code is not running, and {refused} cannot start it")
+            return False
         timeout = NAVIGATION_WAIT if as_page else sup.config.start_timeout + 5
         try:
             await sup.ensure_started(timeout=timeout)
@@ -154,6 +159,9 @@ class VSCodeProxyHandler(JupyterHandler):
     # -- websockets: relayed as bytes after the handshake (wsrelay.py) ----------------------
 
     async def _websocket(self, path: str) -> None:
+        origin = self.request.headers.get("Origin")
+        if origin is not None and not self.check_origin(origin):  # Jupyter's allow_origin
+            raise web.HTTPError(403, "cross-origin websocket refused")
         sup = self.supervisor
         if idle.refuses_reconnection(sup.idle, self._is_reconnection(), sup.is_running()):
             self._send(503, None, "VS Code was stopped after being idle; reload to start it")
@@ -164,9 +172,6 @@ class VSCodeProxyHandler(JupyterHandler):
 
     async def _relay_websocket(self, path: str) -> None:
         """Hand the browser's upgrade to code-server and relay the connection's bytes."""
-        origin = self.request.headers.get("Origin")
-        if origin is not None and not self.check_origin(origin):  # Jupyter's allow_origin
-            raise web.HTTPError(403, "cross-origin websocket refused")
         sup = self.supervisor
         endpoint = sup.endpoint()
         try:
