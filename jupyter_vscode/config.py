@@ -15,6 +15,7 @@ from traitlets import Bool, Enum, Float, Int, List, TraitError, Unicode, default
 from traitlets.config import Config, Configurable
 
 from .envfallback import ENV_PREFIX, FALLBACKS, UNSET, EnvSource, InvalidOption, resolve
+from .ports import DEFAULT_SANDBOX, SANDBOX_KEYWORDS
 
 __all__ = ["ENV_PREFIX", "InvalidOption", "VSCode", "load_options"]
 
@@ -189,6 +190,18 @@ class VSCode(Configurable):
         $JUPYTER_VSCODE_TRUSTED_ORIGINS (comma-separated), else [].""",
     ).tag(config=True)
 
+    forwarded_ports_sandbox = Unicode(
+        DEFAULT_SANDBOX,
+        help=f"""The sandbox every page of a port forwarded through VS Code
+        (<base_url>vscode/proxy/<port>/, absproxy) gets, as Content-Security-Policy: sandbox:
+        an opaque origin, so a page another user serves on a port cannot act as you in Jupyter.
+        Space-separated sandbox keywords; 'allow-same-origin' is refused. '' (or 'off') turns
+        the sandbox off: forwarded pages are then same-origin with Jupyter, and any page that
+        a forwarded port serves can use Jupyter as you (open a terminal, run code); apps on
+        vscode/absproxy/ that build absolute URLs need that. Default:
+        $JUPYTER_VSCODE_FORWARDED_PORTS_SANDBOX, else {DEFAULT_SANDBOX!r}.""",
+    ).tag(config=True)
+
     prestart = Bool(
         False,
         help="""Start code-server in the background when Jupyter starts, so that the first click
@@ -272,6 +285,25 @@ class VSCode(Configurable):
                     "never '*' (that would let any web page drive this VS Code)"
                 )
         return value
+
+    @validate("forwarded_ports_sandbox")
+    def _check_forwarded_ports_sandbox(self, proposal: Any) -> str:
+        words = str(proposal["value"]).split()
+        if words == ["off"]:
+            return ""
+        for word in words:
+            if word == "allow-same-origin":
+                raise TraitError(
+                    "c.VSCode.forwarded_ports_sandbox contains 'allow-same-origin': that would "
+                    "make forwarded pages same-origin with Jupyter, which the sandbox is there "
+                    "to prevent; set '' to turn the sandbox off instead"
+                )
+            if word not in SANDBOX_KEYWORDS:
+                raise TraitError(
+                    f"c.VSCode.forwarded_ports_sandbox contains {word[:60]!r}: expected "
+                    f"sandbox keywords such as {DEFAULT_SANDBOX!r}, or '' for no sandbox"
+                )
+        return " ".join(words)
 
     @validate("trusted_folders")
     def _check_trusted_folders(self, proposal: Any) -> list[str]:

@@ -95,7 +95,7 @@ FALLBACKS: dict[str, Fallback] = {
             VALUE,
             "code_server folder user_data_dir extensions_dir transport port start_timeout"
             " max_restarts health_timeout response_timeout launcher_title launcher_category"
-            " idle_timeout log_dir",
+            " idle_timeout log_dir forwarded_ports_sandbox",
         ),
         *_fallbacks(
             BOOL, "disable_workspace_trust launcher_enabled prestart pass_jupyter_credentials"

@@ -8,10 +8,12 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 
+from . import ports
 from ._version import __version__
 from .access import AddSlashHandler
 from .api import api_handlers
 from .config import InvalidOption, VSCode, load_options
+from .forwarded import KeyedPortHandler
 from .http_pool import HTTPPool
 from .misconfigured import (
     MisconfiguredHandler,
@@ -75,8 +77,11 @@ class VSCodeExtension(ExtensionApp):
     def initialize_handlers(self) -> None:
         handlers: list[tuple[str, Any, dict[str, Any]]]
         if self.supervisor is not None and self.vscode is not None:
-            proxy = {"supervisor": self.supervisor, "pool": self.pool}
-            handlers = [(ROUTE + "/(.*)", VSCodeProxyHandler, proxy)]
+            proxy = {"supervisor": self.supervisor, "pool": self.pool, "keys": ports.Keys()}
+            handlers = [
+                (f"{ROUTE}/{ports.KEYED_ROUTE}", KeyedPortHandler, proxy),
+                (ROUTE + "/(.*)", VSCodeProxyHandler, proxy),
+            ]
             handlers += api_handlers(self.supervisor, self.vscode)
         elif self.misconfigured is not None:
             assert self.serverapp is not None

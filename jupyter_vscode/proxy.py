@@ -20,7 +20,18 @@ from jupyter_server.utils import url_path_join
 from tornado import httputil, web
 from tornado.iostream import StreamClosedError
 
-from . import answers, credentials, framing, http_pool, idle, trust, upstream, workbench, wsrelay
+from . import (
+    answers,
+    credentials,
+    framing,
+    http_pool,
+    idle,
+    ports,
+    trust,
+    upstream,
+    workbench,
+    wsrelay,
+)
 from .access import is_websocket_upgrade, prepare_options, refuses_start, vscode_access
 from .activity import HEADER_SIZE, SCAN_BYTES
 from .answers import send_answer, wants_page
@@ -41,14 +52,19 @@ class VSCodeProxyHandler(JupyterHandler):
     supervisor: Supervisor
     #: Pooled keep-alive HTTP connections to code-server, one pool per Endpoint generation
     pool: http_pool.HTTPPool
+    #: The keys of forwarded ports' addresses (ports.py)
+    keys: ports.Keys
     #: Whether clear() sets Jupyter's default headers (off while taking code-server's)
     _jupyter_defaults = True
+    #: The CSP sandbox of this answer, when it comes from a forwarded port (ports.py)
+    _sandbox: str | None = None
 
     def initialize(  # type: ignore[override]
-        self, supervisor: Supervisor, pool: http_pool.HTTPPool
+        self, supervisor: Supervisor, pool: http_pool.HTTPPool, keys: ports.Keys
     ) -> None:
         self.supervisor = supervisor
         self.pool = pool
+        self.keys = keys
 
     # -- who gets in (access.py) -------------------------------------------------------------
 
@@ -93,7 +109,7 @@ class VSCodeProxyHandler(JupyterHandler):
         if is_websocket_upgrade(self.request):
             await self._websocket(path)
             return
-        if workbench.answered_link(self, path):
+        if workbench.answered_link(self, path) or self._redirected_to_keyed_port(path):
             return
         # a page load waits for a starting code-server or gets a page saying why it can't
         if await self._ready(as_page=self._wants_page()):
@@ -234,6 +250,21 @@ class VSCodeProxyHandler(JupyterHandler):
     def _wants_page(self) -> bool:
         return wants_page(self.request)
 
+    def _redirected_to_keyed_port(self, path: str) -> bool:
+        """A page load of a forwarded port goes to its keyed address (ports.py), where the
+        sandboxed page's own requests, which carry no cookie, are let in."""
+        match = ports.FORWARDED.match(path if path.startswith("/") else "/" + path)
+        if match is None or match.group(1) != "proxy" or not self._wants_page():
+            return False
+        if not self.supervisor.config.forwarded_ports_sandbox:
+            return False  # same-origin pages: Jupyter's cookie works for their requests
+        keyed = self.keys.keyed_path(int(match.group(2)), match.group(3) or "/")
+        query = credentials.strip_token_query(self.request.query)
+        self.set_header("Cache-Control", "no-store")
+        location = url_path_join(self._context(), upstream.target(keyed, ""))
+        self.redirect(location + ("?" + query if query else ""))
+        return True
+
     def _take_headers(self, status: int, reason: str | None, headers: Any) -> None:
         """code-server's status and headers as this response's: none of tornado's or
         Jupyter's defaults, Jupyter's framing policy and the admin's headers (framing.py),
@@ -256,6 +287,8 @@ class VSCodeProxyHandler(JupyterHandler):
             self.add_header(name, value)
         for policy in framing.merge_csp(upstream_csp, self.content_security_policy):
             self.add_header(framing.CSP, policy)
+        if self._sandbox:  # a forwarded port's page: an opaque origin (ports.py)
+            self.add_header(framing.CSP, self._sandbox)
         for name, value in framing.admin_headers(self.settings).items():
             try:
                 self.set_header(name, value)
@@ -266,6 +299,8 @@ class VSCodeProxyHandler(JupyterHandler):
         """Send this request to code-server on a pooled connection; stream the answer back."""
         sup = self.supervisor
         target = self._target(path)
+        if ports.forwarded_port(path) is not None:
+            self._sandbox = ports.sandbox_policy(sup.config.forwarded_ports_sandbox)
         headers = http_pool.strip_hop_by_hop_request(self._request_headers())
         context = self._context()
         for name in ("X-Forwarded-Context", "X-ProxyContextPath", "X-Forwarded-Prefix"):

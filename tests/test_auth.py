@@ -50,6 +50,9 @@ def methods_of(handler: type) -> list[str]:
 
 def concrete_path(pattern: str) -> str:
     path = pattern.rstrip("$")
+    path = re.sub(r"\(/\.\*\)\?", "/x", path)  # forwarded.py's keyed route: /<key>/proxy/<port>
+    path = re.sub(r"\(\[0-9\]\{1,5\}\)", "8000", path)
+    path = re.sub(r"\(\[A-Za-z0-9_-\]\{1,64\}\)", "key", path)
     path = re.sub(r"\(\.\*\)", "x", path)
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "x", path)
     return path.replace("\\", "")

@@ -1,0 +1,77 @@
+"""``<base_url>vscode/ports/<key>/proxy/<port>/...``: a forwarded port's keyed address.
+
+The sandboxed page of a forwarded port (ports.py) has an opaque origin, so its own requests
+carry no cookie; the key in the address, an HMAC of the port under this process's secret, is
+their credential, for that port only. Everything else is the ``vscode/`` route's: the same
+relay, headers and sandbox. A keyed request never starts code-server; a wrong or expired key
+(Jupyter restarted) gets a 403, or, for a page load of a user who is still logged in, a redirect
+to the current key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.utils import url_path_join
+
+from . import upstream
+from .access import allowed, is_websocket_upgrade
+from .proxy import VSCodeProxyHandler
+
+
+def _public(method: Any) -> Any:
+    """Mark a method as checking its own credential (the key), for jupyter-server's
+    ``allow_unauthenticated_access = False`` (its ``@allow_unauthenticated`` does the same)."""
+    setattr(method, "__allow_unauthenticated", True)  # noqa: B010
+    return method
+
+
+class KeyedPortHandler(VSCodeProxyHandler):
+    async def prepare(self) -> None:  # type: ignore[override]
+        # a missing login is no reason to redirect: the key is the credential
+        await super(VSCodeProxyHandler, self).prepare(_redirect_to_login=False)
+
+    @_public
+    async def get(self, key: str, port: str, rest: str | None) -> None:  # type: ignore[override]
+        path = await self._checked(key, port, rest)
+        if path is None:
+            return
+        if is_websocket_upgrade(self.request):
+            await self._relay_websocket(path)
+        else:
+            await self._http(path)
+
+    @_public
+    async def _keyed_other_method(self, key: str, port: str, rest: str | None) -> None:
+        path = await self._checked(key, port, rest)
+        if path is not None:
+            await self._http(path)
+
+    head = post = put = delete = patch = options = _keyed_other_method  # type: ignore[assignment]
+
+    async def _checked(self, key: str, port: str, rest: str | None) -> str | None:
+        """code-server's path for this request, or None once a refusal has been sent."""
+        number = int(port)
+        if not self.supervisor.config.forwarded_ports_sandbox or not 0 < number < 65536:
+            self._send(404, None, "no such forwarded port address")
+            return None
+        if not self.keys.valid(key, number):
+            if self.current_user is not None and self._wants_page() and await allowed(self):
+                fresh = self.keys.keyed_path(number, rest or "/")
+                self.redirect(url_path_join(self._context(), upstream.target(fresh, "")))
+                return None
+            self._send(
+                403,
+                None,
+                "this forwarded-port address is not valid (it expires when Jupyter restarts): "
+                f"open port {number} again from VS Code's Ports panel",
+            )
+            return None
+        if not self.supervisor.is_running():
+            self._send(503, None, "VS Code is not running: open it to reach forwarded ports")
+            return None
+        return f"/proxy/{number}{rest or '/'}"
+
+    def _send(self, status: int, html: str | None, message: str) -> None:
+        # no Jupyter page here (no XSRF token for an opaque origin): JSON with the reason
+        super()._send(status, None, message)
