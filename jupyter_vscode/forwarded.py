@@ -3,9 +3,12 @@
 The sandboxed page of a forwarded port (ports.py) has an opaque origin, so its own requests
 carry no cookie; the key in the address, an HMAC of the port under this process's secret, is
 their credential, for that port only. Everything else is the ``vscode/`` route's: the same
-relay, headers and sandbox. A keyed request never starts code-server; a wrong or expired key
-(Jupyter restarted) gets a 403, or, for a page load of a user who is still logged in, a redirect
-to the current key.
+relay, headers and sandbox. The sandboxed page's fetches are cross-origin (its origin is
+opaque), so answers here allow any origin (``Access-Control-Allow-Origin: *``, no credentials:
+none are used here), preflights are answered here, and a websocket's ``Origin: null`` reaches
+code-server as this server's own origin. A keyed request never starts code-server; a wrong or
+expired key (Jupyter restarted) gets a 403, or, for a page load of a user who is still logged
+in, a redirect to the current key.
 """
 
 from __future__ import annotations
@@ -47,7 +50,39 @@ class KeyedPortHandler(VSCodeProxyHandler):
         if path is not None:
             await self._http(path)
 
-    head = post = put = delete = patch = options = _keyed_other_method  # type: ignore[assignment]
+    head = post = put = delete = patch = _keyed_other_method  # type: ignore[assignment]
+
+    @_public
+    async def options(self, key: str, port: str, rest: str | None) -> None:  # type: ignore[override]
+        """A CORS preflight of the sandboxed page is answered here (the app behind the port
+        knows nothing of the page's opaque origin); any other OPTIONS goes to the app."""
+        asked = self.request.headers.get("Access-Control-Request-Method")
+        path = await self._checked(key, port, rest)
+        if path is None:
+            return
+        if asked is None:
+            await self._http(path)
+            return
+        self.set_status(204)
+        self.set_header("Access-Control-Allow-Origin", "*")
+        self.set_header("Access-Control-Allow-Methods", asked[:100])
+        wanted = self.request.headers.get("Access-Control-Request-Headers")
+        if wanted:
+            self.set_header("Access-Control-Allow-Headers", wanted[:1000])
+        self.set_header("Access-Control-Max-Age", "600")
+        self.finish()
+
+    def _request_headers(self) -> Any:
+        headers = super()._request_headers()
+        if headers.get("Origin") == "null":  # the sandboxed page; the key vouches for it
+            proto = self.request.headers.get("X-Forwarded-Proto", self.request.protocol)
+            headers["Origin"] = f"{proto}://{self.request.host}"
+        return headers
+
+    def _take_headers(self, status: int, reason: str | None, headers: Any) -> None:
+        super()._take_headers(status, reason, headers)
+        if "Access-Control-Allow-Origin" not in self._headers:
+            self.set_header("Access-Control-Allow-Origin", "*")
 
     async def _checked(self, key: str, port: str, rest: str | None) -> str | None:
         """code-server's path for this request, or None once a refusal has been sent."""

@@ -151,3 +151,28 @@ def test_option_values(monkeypatch):
         assert "forwarded_ports_sandbox" in str(e.value)
     monkeypatch.setenv("JUPYTER_VSCODE_FORWARDED_PORTS_SANDBOX", "off")
     assert options().forwarded_ports_sandbox == ""
+
+
+async def test_keyed_answers_allow_the_sandboxed_pages_fetches(
+    jp_fetch, fetch, jp_base_url, stub_code_server
+):
+    """The page's origin is opaque, so its fetch() of its own data is cross-origin."""
+    assert (await jp_fetch("vscode/healthz")).code == 200
+    path = urlsplit(await keyed_address(jp_fetch, "api/items")).path[len(jp_base_url) :]
+    r = await fetch(path, headers={"Origin": "null"})
+    assert r.code == 200 and r.headers["Access-Control-Allow-Origin"] == "*"
+    r = await fetch(
+        path,
+        method="OPTIONS",
+        headers={
+            "Origin": "null",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert r.code == 204
+    assert r.headers["Access-Control-Allow-Methods"] == "PUT"
+    assert r.headers["Access-Control-Allow-Headers"] == "content-type"
+    bad = path.replace("/ports/", "/ports/x", 1)
+    r = await fetch(bad, method="OPTIONS", headers={"Access-Control-Request-Method": "PUT"})
+    assert r.code == 403  # no preflight answer without the key
