@@ -6,39 +6,21 @@ test_jupyterlab_tab_setting_opens_workbench_in_iframe.
 
 from __future__ import annotations
 
-import threading
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from ..support.browser import serve_page
+
 pytestmark = pytest.mark.browser
-
-
-def serve(html: str) -> ThreadingHTTPServer:
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            body = html.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def test_other_origin_cannot_frame_vscode(page, jupyter, root_dir: Path):
     with jupyter.request("vscode/healthz") as r:  # running: the frame gets code-server's page,
         assert r.status == 200  # not our starting page
     target = jupyter.url(f"vscode/?folder={root_dir}&token={jupyter.token}")
-    attacker = serve(f'<iframe id="victim" src="{escape(target)}"></iframe>')
+    attacker = serve_page(f'<iframe id="victim" src="{escape(target)}"></iframe>')
     try:
         with page.expect_event("framenavigated", lambda f: f != page.main_frame, timeout=90_000):
             page.goto(f"http://127.0.0.1:{attacker.server_address[1]}/")

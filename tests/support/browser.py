@@ -1,5 +1,6 @@
 """The browser tier's helpers: the system Chromium, screenshots for the README, and the
-processes a real Jupyter + code-server leave (or must not leave) behind."""
+processes a real Jupyter + code-server leave (or must not leave) behind, and a page of another
+origin (same site: 127.0.0.1, another port)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .jupyter import JupyterProcess
@@ -78,3 +81,24 @@ def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     if SCREENSHOTS:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT_DIR / name))
+
+
+def serve_page(html: str) -> ThreadingHTTPServer:
+    """Serve ``html`` at every path of http://127.0.0.1:<server_address[1]>/ (another port of
+    the host: another origin of the same site) until ``shutdown()``."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            body = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
