@@ -147,8 +147,9 @@ class VSCode(Configurable):
         Unicode(),
         ["{root_dir}", "~"],
         help="""Folders that VS Code opens trusted, without the 'Do you trust the authors?'
-        prompt, with everything below them (a subfolder owned by another user or writable by
-        other users excepted); every other folder opens in Restricted Mode until you trust it.
+        prompt, with everything below them (except where a folder on the way is owned by
+        another user, or writable by its group or by others: a team folder opens in Restricted
+        Mode); every other folder opens in Restricted Mode until you trust it.
         '~' is the home directory, '{root_dir}' Jupyter's root directory (ServerApp.root_dir);
         c.VSCode.folder, when set, is trusted too. '/' is never trusted.
         Default: $JUPYTER_VSCODE_TRUSTED_FOLDERS (paths separated by ':'), else
