@@ -43,6 +43,7 @@ class VSCodeProxyHandler(JupyterHandler):
     pool: http_pool.HTTPPool
     #: Whether clear() sets Jupyter's default headers (off while taking code-server's)
     _jupyter_defaults = True
+    _forwarded: tuple[str, bytes | None]  # the target and body for code-server: _forwardable
 
     def initialize(  # type: ignore[override]
         self, supervisor: Supervisor, pool: http_pool.HTTPPool
@@ -90,6 +91,8 @@ class VSCodeProxyHandler(JupyterHandler):
     @vscode_access
     async def get(self, path: str) -> None:
         self._warn_if_insecure_context()
+        if not self._forwardable(path):
+            return
         if is_websocket_upgrade(self.request):
             await self._websocket(path)
             return
@@ -100,7 +103,8 @@ class VSCodeProxyHandler(JupyterHandler):
     @vscode_access
     async def _other_method(self, path: str) -> None:
         self._warn_if_insecure_context()
-        await self._http(path)
+        if self._forwardable(path):
+            await self._http(path)
 
     head = post = put = delete = patch = options = _other_method
 
@@ -111,8 +115,15 @@ class VSCodeProxyHandler(JupyterHandler):
 
     # -- where code-server is ----------------------------------------------------------------
 
-    def _target(self, path: str) -> str:
-        return upstream.target(path, self.request.query)
+    def _forwardable(self, path: str) -> bool:
+        """Takes Jupyter's token out of the target and body for code-server; False, and a 400
+        sent, if that can't be made sure of (credentials.py): nothing of it goes on."""
+        try:
+            self._forwarded = upstream.forwarded(self.request, path)
+        except credentials.TokenNotRemovable as e:
+            self._send(400, None, str(e))
+            return False
+        return True
 
     def _request_headers(self) -> httputil.HTTPHeaders:
         own = set()
@@ -179,7 +190,7 @@ class VSCodeProxyHandler(JupyterHandler):
             return
         try:
             start, answer = await wsrelay.handshake(
-                backend, self._target(path), self._request_headers()
+                backend, self._forwarded[0], self._request_headers()
             )
         except wsrelay.HandshakeRefused as e:
             backend.close()
@@ -305,13 +316,12 @@ class VSCodeProxyHandler(JupyterHandler):
     async def _proxy_http(self, path: str) -> None:
         """Send this request to code-server on a pooled connection; stream the answer back."""
         sup = self.supervisor
-        target = self._target(path)
+        target, body = self._forwarded
         headers = http_pool.strip_hop_by_hop_request(self._request_headers())
         context = self._context()
         for name in ("X-Forwarded-Context", "X-ProxyContextPath", "X-Forwarded-Prefix"):
             headers[name] = context
         method = self.request.method or "GET"
-        body = self._proxied_body()
         workbench = method == "GET" and path in trust.WORKBENCH_PATHS
         own_page = workbench and self._opens_own_folder()
         if workbench:
@@ -387,10 +397,3 @@ class VSCodeProxyHandler(JupyterHandler):
                     chunk = await resp.content.readany()
             except StreamClosedError:
                 return  # the browser went away; the backend connection is dropped, not reused
-
-    def _proxied_body(self) -> bytes | None:
-        """The request body, without a ``token`` form field."""
-        body = self.request.body
-        if not body:
-            return None
-        return credentials.strip_token_body(body, self.request.headers.get("Content-Type", ""))

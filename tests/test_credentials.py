@@ -14,7 +14,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tornado.httpclient import HTTPRequest
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.httputil import HTTPHeaders, parse_qs_bytes
 from tornado.websocket import websocket_connect
 
@@ -249,3 +249,33 @@ def test_a_token_the_stripper_would_miss_is_refused(monkeypatch):
     with pytest.raises(credentials.TokenNotRemovable):
         strip_token_query("a=1&%74oken=t")
     assert strip_token_url("http://h/p?a=1&token=t#f") == "http://h/p#f"  # query dropped
+
+
+async def test_a_request_whose_token_cant_be_taken_out_is_refused(
+    fetch, jp_http_port, jp_base_url, token, stub_code_server, monkeypatch
+):
+    """A token tornado reads that stripping left in: a 400 and nothing sent to code-server,
+    for a form body, a query string, a websocket handshake."""
+    assert (await fetch("vscode/echo", headers={"Authorization": f"token {token}"})).code == 200
+    monkeypatch.setattr(credentials, "_token_piece", lambda piece: False)
+    monkeypatch.setattr(credentials, "_token_part", lambda *args: False)
+    before = len(stub_code_server.requests())
+    form = FORMS[0]  # urlencoded-suffix
+    r = await fetch(
+        "vscode/echo", method="POST", body=form.body("token", token), headers=form.request_headers()
+    )
+    assert r.code == 400
+    assert "token" in json.loads(r.body)["message"]
+    multipart = next(f for f in FORMS if f.id == "multipart-in-preamble")
+    headers = multipart.request_headers()
+    r = await fetch(
+        "vscode/echo", method="POST", body=multipart.body("token", token), headers=headers
+    )
+    assert r.code == 400
+    r = await fetch(f"vscode/echo?token={token}")
+    assert r.code == 400
+    url = f"ws://localhost:{jp_http_port}{jp_base_url}vscode/ws?token={token}"
+    with pytest.raises(HTTPClientError) as refused:
+        await asyncio.wait_for(websocket_connect(HTTPRequest(url, request_timeout=30)), 30)
+    assert refused.value.code == 400
+    assert len(stub_code_server.requests()) == before
