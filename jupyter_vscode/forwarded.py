@@ -105,7 +105,8 @@ class KeyedPortHandler(VSCodeProxyHandler):
         if not self.supervisor.is_running():
             self._send(503, None, "VS Code is not running: open it to reach forwarded ports")
             return None
-        return f"/proxy/{number}{rest or '/'}"
+        path = f"/proxy/{number}{rest or '/'}"
+        return path if self._forwardable(path) else None
 
     def _send(self, status: int, html: str | None, message: str) -> None:
         # no Jupyter page here (no XSRF token for an opaque origin): JSON with the reason

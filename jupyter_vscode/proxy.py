@@ -58,6 +58,7 @@ class VSCodeProxyHandler(JupyterHandler):
     _jupyter_defaults = True
     #: The CSP sandbox of this answer, when it comes from a forwarded port (ports.py)
     _sandbox: str | None = None
+    _forwarded: tuple[str, bytes | None]  # the target and body for code-server: _forwardable
 
     def initialize(  # type: ignore[override]
         self, supervisor: Supervisor, pool: http_pool.HTTPPool, keys: ports.Keys
@@ -106,6 +107,8 @@ class VSCodeProxyHandler(JupyterHandler):
     @vscode_access
     async def get(self, path: str) -> None:
         self._warn_if_insecure_context()
+        if not self._forwardable(path):
+            return
         if is_websocket_upgrade(self.request):
             await self._websocket(path)
             return
@@ -118,7 +121,8 @@ class VSCodeProxyHandler(JupyterHandler):
     @vscode_access
     async def _other_method(self, path: str) -> None:
         self._warn_if_insecure_context()
-        await self._http(path)
+        if self._forwardable(path):
+            await self._http(path)
 
     head = post = put = delete = patch = options = _other_method
 
@@ -129,8 +133,15 @@ class VSCodeProxyHandler(JupyterHandler):
 
     # -- where code-server is ----------------------------------------------------------------
 
-    def _target(self, path: str) -> str:
-        return upstream.target(path, self.request.query)
+    def _forwardable(self, path: str) -> bool:
+        """Takes Jupyter's token out of the target and body for code-server; False, and a 400
+        sent, if that can't be made sure of (credentials.py): nothing of it goes on."""
+        try:
+            self._forwarded = upstream.forwarded(self.request, path)
+        except credentials.TokenNotRemovable as e:
+            self._send(400, None, str(e))
+            return False
+        return True
 
     def _request_headers(self) -> httputil.HTTPHeaders:
         own = set()
@@ -202,7 +213,7 @@ class VSCodeProxyHandler(JupyterHandler):
             return
         try:
             start, answer = await wsrelay.handshake(
-                backend, self._target(path), self._request_headers()
+                backend, self._forwarded[0], self._request_headers()
             )
         except wsrelay.HandshakeRefused as e:
             backend.close()
@@ -298,7 +309,7 @@ class VSCodeProxyHandler(JupyterHandler):
     async def _proxy_http(self, path: str) -> None:
         """Send this request to code-server on a pooled connection; stream the answer back."""
         sup = self.supervisor
-        target = self._target(path)
+        target, body = self._forwarded
         if ports.forwarded_port(path) is not None:
             self._sandbox = ports.sandbox_policy(sup.config.forwarded_ports_sandbox)
         headers = http_pool.strip_hop_by_hop_request(self._request_headers())
@@ -306,7 +317,6 @@ class VSCodeProxyHandler(JupyterHandler):
         for name in ("X-Forwarded-Context", "X-ProxyContextPath", "X-Forwarded-Prefix"):
             headers[name] = context
         method = self.request.method or "GET"
-        body = self._proxied_body()
         is_workbench = method == "GET" and path in trust.WORKBENCH_PATHS
         own_page = is_workbench and workbench.opens_own_folder(self)
         if is_workbench:
@@ -382,10 +392,3 @@ class VSCodeProxyHandler(JupyterHandler):
                     chunk = await resp.content.readany()
             except StreamClosedError:
                 return  # the browser went away; the backend connection is dropped, not reused
-
-    def _proxied_body(self) -> bytes | None:
-        """The request body, without a ``token`` form field."""
-        body = self.request.body
-        if not body:
-            return None
-        return credentials.strip_token_body(body, self.request.headers.get("Content-Type", ""))

@@ -38,11 +38,23 @@ def filter_cookie_header(value: str, extra_names: set[str]) -> str:
 
 def target(path: str, query: str) -> str:
     """The request target for code-server: ``path`` (as tornado decoded it from the URL)
-    quoted again, and the query as it came, minus a ``token`` parameter."""
+    quoted again, and the query as it came, minus ``token`` arguments
+    (credentials.TokenNotRemovable if that can't be made sure of)."""
     if not path.startswith("/"):
         path = "/" + path
     kept = credentials.strip_token_query(query) if query else ""
     return quote(path, safe=_PATH_SAFE) + ("?" + kept if kept else "")
+
+
+def forwarded(request: httputil.HTTPServerRequest, path: str) -> tuple[str, bytes | None]:
+    """The request target and body for code-server: without the ``token`` arguments Jupyter
+    reads from the query and the body (credentials.TokenNotRemovable if that can't be made
+    sure of: nothing of the request is to be sent)."""
+    body = request.body or None
+    if body is not None:
+        content_type = request.headers.get("Content-Type", "")  # what tornado parses by
+        body = credentials.strip_token_body(body, content_type, request.headers)
+    return target(path, request.query), body
 
 
 def request_headers(

@@ -14,12 +14,20 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tornado.httpclient import HTTPRequest
-from tornado.httputil import parse_qs_bytes
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.httputil import HTTPHeaders, parse_qs_bytes
 from tornado.websocket import websocket_connect
 
+from jupyter_vscode import credentials
 from jupyter_vscode.credentials import strip_token_body, strip_token_query, strip_token_url
 
+from .support.forms import (
+    FORMS,
+    INVALID,
+    URLENCODED,
+    tornado_arguments,
+    typed_bodies,
+)
 from .support.stub import StubCodeServer
 
 
@@ -176,3 +184,98 @@ def test_stripped_query_has_no_argument_jupyter_reads_as_token(pieces):
     assert "token" not in parse_qs_bytes(stripped, keep_blank_values=True)
     others = [p for p in query.split("&") if "token" not in parse_qs_bytes(p, True)]
     assert stripped == "&".join(others)
+
+
+# -- the token in the odd forms tornado reads (support/forms.py) ------------------------------
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[f.id for f in FORMS])
+async def test_a_token_jupyter_read_from_a_body_never_reaches_code_server(
+    fetch, token, stub_code_server, form
+):
+    """Authenticated by the token in the form alone: where Jupyter let the request in, the
+    token was read from the body, and code-server gets no trace of it; nor otherwise."""
+    assert (await fetch("vscode/echo", headers={"Authorization": f"token {token}"})).code == 200
+    r = await fetch(
+        "vscode/echo", method="POST", body=form.body("token", token), headers=form.request_headers()
+    )
+    assert r.code == form.status, r.body  # what tornado makes of the form, as support/forms.py
+    assert token not in json.dumps(stub_code_server.requests())
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[f.id for f in FORMS])
+async def test_a_body_without_token_reaches_code_server_byte_for_byte(
+    fetch, token, stub_code_server, form
+):
+    body = form.body("field", "v")
+    headers = form.request_headers()
+    headers["Authorization"] = f"token {token}"
+    r = await fetch("vscode/echo", method="POST", body=body, headers=headers)
+    if form.status == INVALID:  # tornado refuses it before our handler: nothing goes on
+        assert r.code == 400, r.body
+        return
+    assert r.code == 200, r.body
+    assert last_echo(stub_code_server)["body"].encode("latin-1") == body
+
+
+@settings(max_examples=800, derandomize=True, database=None, deadline=None)
+@given(typed_bodies(), st.sampled_from([False] * 9 + [True]))
+def test_tornado_reads_no_token_from_a_stripped_body(typed_body, encoded):
+    """Parsed by tornado's own parser (Jupyter's): the stripped body has no ``token`` argument
+    and all the others; a body tornado reads no token from comes back as it is."""
+    content_type, body = typed_body
+    headers = HTTPHeaders({"Content-Type": content_type})
+    if encoded:
+        headers["Content-Encoding"] = "gzip"
+    args, files, whole = tornado_arguments(content_type, body, headers)
+    try:
+        stripped = strip_token_body(body, content_type, headers)
+    except credentials.TokenNotRemovable:
+        assert "token" in args  # refused only a body Jupyter reads a token from
+        return
+    args_after, files_after, whole_after = tornado_arguments(content_type, stripped, headers)
+    assert "token" not in args_after
+    if whole:  # a body Jupyter can get (else tornado answers 400 before our handler)
+        had_token = args.pop("token", None) is not None
+        assert (args_after, files_after, whole_after) == (args, files, True)
+        assert had_token or stripped == body
+
+
+def test_a_token_the_stripper_would_miss_is_refused(monkeypatch):
+    """The check after stripping: tornado's parser still reading a token means a refusal."""
+    monkeypatch.setattr(credentials, "_token_piece", lambda piece: False)
+    with pytest.raises(credentials.TokenNotRemovable):
+        strip_token_body(b"a=1&token=t", URLENCODED)
+    with pytest.raises(credentials.TokenNotRemovable):
+        strip_token_query("a=1&%74oken=t")
+    assert strip_token_url("http://h/p?a=1&token=t#f") == "http://h/p#f"  # query dropped
+
+
+async def test_a_request_whose_token_cant_be_taken_out_is_refused(
+    fetch, jp_http_port, jp_base_url, token, stub_code_server, monkeypatch
+):
+    """A token tornado reads that stripping left in: a 400 and nothing sent to code-server,
+    for a form body, a query string, a websocket handshake."""
+    assert (await fetch("vscode/echo", headers={"Authorization": f"token {token}"})).code == 200
+    monkeypatch.setattr(credentials, "_token_piece", lambda piece: False)
+    monkeypatch.setattr(credentials, "_token_part", lambda *args: False)
+    before = len(stub_code_server.requests())
+    form = FORMS[0]  # urlencoded-suffix
+    r = await fetch(
+        "vscode/echo", method="POST", body=form.body("token", token), headers=form.request_headers()
+    )
+    assert r.code == 400
+    assert "token" in json.loads(r.body)["message"]
+    multipart = next(f for f in FORMS if f.id == "multipart-in-preamble")
+    headers = multipart.request_headers()
+    r = await fetch(
+        "vscode/echo", method="POST", body=multipart.body("token", token), headers=headers
+    )
+    assert r.code == 400
+    r = await fetch(f"vscode/echo?token={token}")
+    assert r.code == 400
+    url = f"ws://localhost:{jp_http_port}{jp_base_url}vscode/ws?token={token}"
+    with pytest.raises(HTTPClientError) as refused:
+        await asyncio.wait_for(websocket_connect(HTTPRequest(url, request_timeout=30)), 30)
+    assert refused.value.code == 400
+    assert len(stub_code_server.requests()) == before
