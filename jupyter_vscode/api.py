@@ -7,6 +7,7 @@ resource ``vscode``); POSTs carry Jupyter's XSRF token like every Jupyter API ca
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -16,10 +17,35 @@ from tornado import web
 from .config import VSCode
 from .misconfigured import Misconfigured, MisconfiguredSupervisor
 from .open_url import OpenURLHandler
+from .quoting import quoted
 from .routes import API_PATH, AUTH_RESOURCE, URL_PATH
 from .supervisor import NotInstalled, StartFailed, Supervisor
 
 MAX_LOG_LINES = 1000
+#: The API takes no body or a tiny one (``{}``); a bigger one is refused before it is parsed.
+MAX_BODY_BYTES = 64 * 1024
+#: How deep a body's arrays and objects may nest (json's parser recurses once per level).
+MAX_JSON_DEPTH = 32
+
+#: A JSON string (closed or not) or a bracket, for json_depth
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects of JSON ``text`` nest, counted without parsing it (and
+    without recursion). Brackets inside strings don't count. Where json's parser would go deep,
+    the text up to there is valid JSON, whose strings are found as json finds them: so this is
+    never less than the depth the parser would recurse to. Malformed text gets a number too;
+    the parser refuses it afterwards."""
+    depth = deepest = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("]", "}"):
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 class _Base(APIHandler):
@@ -34,16 +60,41 @@ class _Base(APIHandler):
         self.vscode_config = config
 
     def _json_body(self) -> dict[str, Any]:
-        """Accept no body or a JSON object; anything else is a 400 with a reason."""
-        raw = self.request.body.strip()
+        """Accept no body or a JSON object; anything else is a 4xx with a reason.
+
+        Bounded before it is parsed: at most MAX_BODY_BYTES (else 413), UTF-8, arrays and
+        objects nested at most MAX_JSON_DEPTH deep (counted first: json's recursive parser
+        never sees a deeper body). Whatever else the parser raises is a 400 too: it only
+        ever fails on its input.
+        """
+        raw = self.request.body
+        if len(raw) > MAX_BODY_BYTES:
+            raise web.HTTPError(
+                413, f"request body is {len(raw)} bytes; the API takes at most {MAX_BODY_BYTES}"
+            )
+        raw = raw.strip()
         if not raw:
             return {}
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise web.HTTPError(400, f"request body is not valid JSON: {e}") from None
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise web.HTTPError(
+                400, f"request body is not UTF-8: {e.reason} at byte {e.start}"
+            ) from None
+        depth = json_depth(text)
+        if depth > MAX_JSON_DEPTH:
+            raise web.HTTPError(
+                400,
+                f"request body nests arrays or objects {depth} deep; at most {MAX_JSON_DEPTH}",
+            )
+        try:
+            body = json.loads(text)
+        except (ValueError, RecursionError) as e:  # JSONDecodeError, too many digits, ...
+            raise web.HTTPError(400, f"request body is not valid JSON: {quoted(str(e))}") from None
         if not isinstance(body, dict):
-            raise web.HTTPError(400, "request body must be a JSON object")
+            raise web.HTTPError(
+                400, f"request body must be a JSON object, not {type(body).__name__}"
+            )
         return body
 
     async def _start_and_report(self) -> None:
