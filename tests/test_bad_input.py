@@ -1,7 +1,7 @@
 """Bad input is a 4xx with a reason, never a 5xx, and never a traceback in Jupyter's log.
 
-The API reads its body in one place (api._Base._json_body), bounded in size and nesting before
-it is parsed.
+The API reads its input in one place (api._Base): a body bounded in size and nesting before it
+is parsed, query arguments checked; refusals quote only the start of a long value.
 """
 
 from __future__ import annotations
@@ -214,3 +214,61 @@ def test_json_depth_of_strings_and_malformed_text():
     assert api.json_depth('"unclosed [[[') == 0
     assert api.json_depth("]]]][[") == 2
     assert api.json_depth("[" * 100_000) == 100_000
+
+
+# -- query arguments, and what refusals say ---------------------------------------------------
+
+
+async def test_refusals_quote_the_value_as_it_is(client, jp_root_dir):
+    # jupyter-server answers tornado's log_message, in which '%' is doubled; ours is the text
+    lines = await message(client, "api/vscode/log", 400, query="lines=50%25")
+    assert lines == "lines='50%': expected a whole number from 0 to 1000"
+    assert "'%s'" in await message(client, "api/vscode/url", 404, query="path=%25s")
+    assert "b'\\xff'" in await message(client, "api/vscode/log", 400, query="lines=%ff")
+
+
+async def test_long_values_are_quoted_in_part(client, jupyter_log, jp_root_dir):
+    for query, status in [
+        ("path=" + "a" * 20_000, 400),  # longer than a path can be
+        ("path=" + "b" * 3_000, 404),
+        ("authority=" + "c" * 5_000, 400),
+        ("lines=" + "9" * 20_000, 400),
+    ]:
+        route = "api/vscode/log" if query.startswith("lines") else "api/vscode/url"
+        says = await message(client, route, status, query=query)
+        assert f"({len(query) - query.index('=') - 1} characters)" in says, says
+        assert len(says) < 300
+    no_traceback(jupyter_log)
+
+
+@pytest.mark.parametrize(
+    "query,says",
+    [
+        ("lines=1&lines=2", "lines is given 2 times"),
+        ("path=a&path=b", "path is given 2 times"),
+        ("authority=a&authority=b", "authority is given 2 times"),
+        ("path=a%00b", "control characters"),
+        ("authority=h%0ax", "control characters"),
+        ("lines=%D9%A1%D9%A2", "whole number"),  # digits, but not 0-9
+        ("lines=-1", "whole number"),
+        ("lines=1001", "expected 0 to 1000"),
+        ("path=%ff", "not UTF-8"),
+    ],
+)
+async def test_query_arguments_are_checked(client, jp_root_dir, query, says):
+    route = "api/vscode/log" if query.startswith("lines") else "api/vscode/url"
+    assert says in await message(client, route, 400, query=query)
+
+
+async def test_a_bug_is_still_a_json_500(client, jupyter_log, supervisor, monkeypatch):
+    """Not bad input: our own exception stays a 500, JSON, the traceback only in the log."""
+
+    def broken() -> dict:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(supervisor, "status", broken)
+    s = await client.send("api/vscode/status", "GET")
+    assert s.code == 500
+    assert json.loads(s.body)["message"] == "Unhandled error"
+    assert b"a bug" not in s.body
+    assert any(r.exc_info for r in jupyter_log.records)
