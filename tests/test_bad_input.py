@@ -1,7 +1,8 @@
 """Bad input is a 4xx with a reason, never a 5xx, and never a traceback in Jupyter's log.
 
 The API reads its input in one place (api._Base): a body bounded in size and nesting before it
-is parsed, query arguments checked; refusals quote only the start of a long value.
+is parsed, query arguments checked; refusals quote only the start of a long value. The
+``vscode/`` route's handlers answer what tornado refuses before they run (access.RouteHandler).
 """
 
 from __future__ import annotations
@@ -272,3 +273,24 @@ async def test_a_bug_is_still_a_json_500(client, jupyter_log, supervisor, monkey
     assert json.loads(s.body)["message"] == "Unhandled error"
     assert b"a bug" not in s.body
     assert any(r.exc_info for r in jupyter_log.records)
+
+
+# -- the vscode/ route: refused before prepare() ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "vscode_options", [{}, {"start_timeout": -5}], ids=["working", "misconfigured"]
+)
+async def test_route_refusal_before_prepare_is_json(client, jupyter_log, vscode_options):
+    """tornado refuses a form body it can't parse, or a path that isn't UTF-8, before Jupyter
+    knows the user, which its error page needs: the refusal is JSON (it was an empty 400 and a
+    traceback in the log), from each handler of the route (proxy, misconfigured, add-slash)."""
+    for route in ("vscode/", "vscode"):
+        s = await client.send(
+            route, "POST", body=b"x", headers={"Content-Type": "multipart/form-data"}
+        )
+        assert s.code == 400, (route, s.code, s.body)
+        assert "multipart" in json.loads(s.body)["message"]
+    s = await client.send("vscode/%ff", "GET")
+    assert s.code == 400 and "unicode" in json.loads(s.body)["message"]
+    no_traceback(jupyter_log)
