@@ -4,6 +4,7 @@ VS Code is a shell on this machine, so its routes require what a terminal requir
 user (tornado's ``@web.authenticated``: a page load is redirected to the login page, any other
 method gets 403) who is authorized for ``execute`` on :data:`~.routes.AUTH_RESOURCE`. A websocket
 upgrade without a user gets a plain 403 instead of the login redirect it can't follow.
+The route's handlers derive from :class:`RouteHandler`, which prepares them for that.
 
 A request another site's page makes with the user's cookie (a same-site page on another port of
 the host sends it too) must not start code-server either (~700 MB): :func:`refuses_start` is
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -101,11 +103,32 @@ def vscode_access(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class AddSlashHandler(JupyterHandler):
-    """``<base_url>vscode`` → ``<base_url>vscode/`` (query kept), for allowed users only."""
+class RouteHandler(JupyterHandler):
+    """What every handler of the ``vscode`` route shares: prepare() with the options above, and
+    the answer to a request refused before prepare() ran."""
 
     async def prepare(self) -> None:  # type: ignore[override]
         await super().prepare(**prepare_options(self.request))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Jupyter's error page, except for a request refused before prepare(): tornado refuses
+        a body it can't parse as the form its Content-Type says, or a path that isn't UTF-8,
+        before any handler code runs. The page asks who the user is, which prepare() finds out
+        (until then jupyter-server raises in get_current_user: the answer would be an empty
+        400 and a traceback in the log), so that refusal is JSON with tornado's message."""
+        if hasattr(self, "_jupyter_current_user"):  # jupyter-server's own test for that
+            super().write_error(status_code, **kwargs)
+            return
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        message = error.get_message() if isinstance(error, web.HTTPError) else None
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"message": message or httputil.responses.get(status_code, "")}))
+
+
+class AddSlashHandler(RouteHandler):
+    """``<base_url>vscode`` → ``<base_url>vscode/`` (query kept), for allowed users only."""
 
     @vscode_access
     async def get(self, *args: Any) -> None:

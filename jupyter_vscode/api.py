@@ -1,25 +1,61 @@
-"""REST API under ``<base_url>api/vscode/``: status, restart, stop, log, launcher.
+"""REST API under ``<base_url>api/vscode/``: status, restart, stop, log, launcher, url.
 
 Every method is authenticated (``@web.authenticated``) and authorized (``@authorized``,
 resource ``vscode``); POSTs carry Jupyter's XSRF token like every Jupyter API call.
+
+Input is read in one place, ``_Base``: the body by ``_json_body``, query arguments by
+``_query_argument``. Both are bounded before anything is parsed, and whatever is wrong with
+them is a 4xx with a reason that quotes (the start of) the bad value; a 5xx means a bug here
+or a code-server that can't start, never bad input.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
-from tornado import web
+from tornado import httputil, web
 
 from .config import VSCode
 from .misconfigured import Misconfigured, MisconfiguredSupervisor
-from .open_url import OpenURLHandler
+from .open_url import AUTHORITY_RE, PathRefused, folder_to_open, resolve_in_root, vscode_url
+from .quoting import quoted
 from .routes import API_PATH, AUTH_RESOURCE, URL_PATH
 from .supervisor import NotInstalled, StartFailed, Supervisor
 
 MAX_LOG_LINES = 1000
+#: The API takes no body or a tiny one (``{}``); a bigger one is refused before it is parsed.
+MAX_BODY_BYTES = 64 * 1024
+#: How deep a body's arrays and objects may nest (json's parser recurses once per level).
+MAX_JSON_DEPTH = 32
+#: The longest query argument read (a path; the others have their own, smaller bounds).
+MAX_ARGUMENT_CHARS = 4096
+#: The longest ``authority``: a DNS name (253) or bracketed IPv6 address, and a port.
+MAX_AUTHORITY_CHARS = 300
+
+#: A JSON string (closed or not) or a bracket, for json_depth
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects of JSON ``text`` nest, counted without parsing it (and
+    without recursion). Brackets inside strings don't count. Where json's parser would go deep,
+    the text up to there is valid JSON, whose strings are found as json finds them: so this is
+    never less than the depth the parser would recurse to. Malformed text gets a number too;
+    the parser refuses it afterwards."""
+    depth = deepest = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("]", "}"):
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 class _Base(APIHandler):
@@ -34,17 +70,78 @@ class _Base(APIHandler):
         self.vscode_config = config
 
     def _json_body(self) -> dict[str, Any]:
-        """Accept no body or a JSON object; anything else is a 400 with a reason."""
-        raw = self.request.body.strip()
+        """Accept no body or a JSON object; anything else is a 4xx with a reason.
+
+        Bounded before it is parsed: at most MAX_BODY_BYTES (else 413), UTF-8, arrays and
+        objects nested at most MAX_JSON_DEPTH deep (counted first: json's recursive parser
+        never sees a deeper body). Whatever else the parser raises is a 400 too: it only
+        ever fails on its input.
+        """
+        raw = self.request.body
+        if len(raw) > MAX_BODY_BYTES:
+            raise web.HTTPError(
+                413, f"request body is {len(raw)} bytes; the API takes at most {MAX_BODY_BYTES}"
+            )
+        raw = raw.strip()
         if not raw:
             return {}
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise web.HTTPError(400, f"request body is not valid JSON: {e}") from None
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise web.HTTPError(
+                400, f"request body is not UTF-8: {e.reason} at byte {e.start}"
+            ) from None
+        depth = json_depth(text)
+        if depth > MAX_JSON_DEPTH:
+            raise web.HTTPError(
+                400,
+                f"request body nests arrays or objects {depth} deep; at most {MAX_JSON_DEPTH}",
+            )
+        try:
+            body = json.loads(text)
+        except (ValueError, RecursionError) as e:  # JSONDecodeError, too many digits, ...
+            raise web.HTTPError(400, f"request body is not valid JSON: {quoted(str(e))}") from None
         if not isinstance(body, dict):
-            raise web.HTTPError(400, "request body must be a JSON object")
+            raise web.HTTPError(
+                400, f"request body must be a JSON object, not {type(body).__name__}"
+            )
         return body
+
+    def _query_argument(self, name: str, default: str, max_chars: int = MAX_ARGUMENT_CHARS) -> str:
+        """The query argument ``name`` (``default`` without one), stripped of surrounding
+        whitespace like tornado's ``get_argument``; a 400 if it is given more than once, is
+        not UTF-8, has control characters (tornado would make them spaces) or more than
+        ``max_chars`` characters. Only the query string: a form body is not read."""
+        raw = self.request.query_arguments.get(name, [])
+        if not raw:
+            return default
+        if len(raw) > 1:
+            raise web.HTTPError(400, f"{name} is given {len(raw)} times; expected once")
+        try:
+            value = raw[0].decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise web.HTTPError(400, f"{name}={quoted(raw[0])}: not UTF-8") from None
+        if _CONTROL_CHARS.search(value):
+            raise web.HTTPError(400, f"{name}={quoted(value)}: control characters are not allowed")
+        if len(value) > max_chars:
+            raise web.HTTPError(400, f"{name}={quoted(value)}: longer than {max_chars} characters")
+        return value
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """JSON, as from every Jupyter API handler, but with an HTTPError's message as raised:
+        jupyter-server sends ``HTTPError.log_message``, in which tornado doubles every ``%``
+        (and which, for a message with arguments, is not filled in), where ``get_message()``
+        is the text itself. Anything else raised is a bug, not bad input: jupyter-server's
+        JSON "Unhandled error" 500, the traceback in the log and not in the answer."""
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if not isinstance(error, web.HTTPError):
+            super().write_error(status_code, **kwargs)
+            return
+        message = error.get_message() or httputil.responses.get(status_code, "Unknown HTTP Error")
+        self.set_header("Content-Type", "application/json")
+        self.log.warning("wrote error: %r", message)
+        self.finish(json.dumps({"message": message, "reason": error.reason}))
 
     async def _start_and_report(self) -> None:
         try:
@@ -92,12 +189,13 @@ class LogHandler(_Base):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        raw = self.get_argument("lines", "100")
-        try:
-            lines = int(raw)
-        except ValueError:
-            raise web.HTTPError(400, f"lines={raw!r}: expected a whole number") from None
-        if not 0 <= lines <= MAX_LOG_LINES:
+        raw = self._query_argument("lines", "100", max_chars=12)
+        if not (raw.isascii() and raw.isdigit()):
+            raise web.HTTPError(
+                400, f"lines={quoted(raw)}: expected a whole number from 0 to {MAX_LOG_LINES}"
+            )
+        lines = int(raw)
+        if lines > MAX_LOG_LINES:
             raise web.HTTPError(400, f"lines={lines}: expected 0 to {MAX_LOG_LINES}")
         self.finish(
             json.dumps(
@@ -125,6 +223,34 @@ class LauncherHandler(_Base):
         )
 
 
+class OpenURLHandler(_Base):
+    """``GET api/vscode/url?path=<path>[&authority=<host[:port]>]``: see open_url.py."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self._query_argument("path", "")
+        authority = self._query_argument("authority", "", max_chars=MAX_AUTHORITY_CHARS)
+        authority = authority or self.request.host
+        if len(authority) > MAX_AUTHORITY_CHARS or not AUTHORITY_RE.fullmatch(authority):
+            raise web.HTTPError(400, f"authority={quoted(authority)}: expected host[:port]")
+        root_dir = self.settings["server_root_dir"]
+        try:
+            target, is_dir = resolve_in_root(root_dir, path)
+        except PathRefused as e:
+            raise web.HTTPError(e.status, str(e)) from None
+        self.finish(
+            json.dumps(
+                {
+                    "url": vscode_url(root_dir, target, is_dir, authority),
+                    "kind": "folder" if is_dir else "file",
+                    "path": target,
+                    "folder": folder_to_open(root_dir, target, is_dir),
+                }
+            )
+        )
+
+
 def api_handlers(
     supervisor: Supervisor | MisconfiguredSupervisor, config: VSCode
 ) -> list[tuple[str, type, dict[str, Any]]]:
@@ -136,5 +262,5 @@ def api_handlers(
         (f"{API_PATH}/stop", StopHandler, kwargs),
         (f"{API_PATH}/log", LogHandler, kwargs),
         (f"{API_PATH}/launcher", LauncherHandler, kwargs),
-        (f"{API_PATH}/url", OpenURLHandler, {}),
+        (f"{API_PATH}/url", OpenURLHandler, kwargs),
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 
 from . import upstream
@@ -31,8 +32,9 @@ def _public(method: Any) -> Any:
 
 class KeyedPortHandler(VSCodeProxyHandler):
     async def prepare(self) -> None:  # type: ignore[override]
-        # a missing login is no reason to redirect: the key is the credential
-        await super(VSCodeProxyHandler, self).prepare(_redirect_to_login=False)
+        # Jupyter's own: a missing login is no reason to redirect or refuse (the methods are
+        # marked as checking their own credential, the key)
+        await JupyterHandler.prepare(self)
 
     @_public
     async def get(self, key: str, port: str, rest: str | None) -> None:  # type: ignore[override]

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from jupyter_server.base.handlers import JupyterHandler
 from traitlets import TraitError
 from traitlets.config import Config, Configurable
 
 from . import pages
-from .access import prepare_options, vscode_access
+from .access import RouteHandler, vscode_access
 from .answers import send_answer, wants_page
 from .config import InvalidOption, VSCode
 from .states import State
@@ -128,7 +127,7 @@ class MisconfiguredSupervisor:
         return None
 
 
-class MisconfiguredHandler(JupyterHandler):
+class MisconfiguredHandler(RouteHandler):
     """``<base_url>vscode/...`` while an option is invalid: the explanation, for every method.
 
     Page loads get an HTML page, other requests (and websocket upgrades, which are refused
@@ -139,9 +138,6 @@ class MisconfiguredHandler(JupyterHandler):
 
     def initialize(self, message: str) -> None:  # type: ignore[override]
         self.message = message
-
-    async def prepare(self) -> None:  # type: ignore[override]
-        await super().prepare(**prepare_options(self.request))
 
     @vscode_access  # the proxy route's rule (access.py)
     async def _explain(self, *args: Any) -> None:

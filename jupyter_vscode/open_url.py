@@ -15,7 +15,8 @@ frontend to ``location.host``: the caller passes its ``location.host`` as ``auth
 the request's ``Host`` header is used.
 
 Paths with ``..``, or that resolve (symlinks included) outside the root, are refused.
-Nothing is run; the paths only end up percent-encoded in a URL.
+Nothing is run; the paths only end up percent-encoded in a URL. The handler is
+``api.OpenURLHandler``, which reads and bounds the query arguments like the other API handlers.
 """
 
 from __future__ import annotations
@@ -25,15 +26,12 @@ import os
 import re
 from urllib.parse import quote
 
-from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
-from tornado import web
-
-from .routes import AUTH_RESOURCE, URL_PATH
+from .quoting import quoted
+from .routes import URL_PATH
 from .trust import canonical
 
-#: host, host:port, [v6]:port; what a browser's ``location.host`` can be.
-_AUTHORITY_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(:\d{1,5})?$")
+#: host, host:port, [v6]:port; what a browser's ``location.host`` can be (use fullmatch).
+AUTHORITY_RE = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(:\d{1,5})?")
 
 
 class PathRefused(ValueError):
@@ -54,17 +52,17 @@ def resolve_in_root(root_dir: str, path: str) -> tuple[str, bool]:
         raise PathRefused(400, "path must not contain NUL characters")
     parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise PathRefused(400, f"path {path!r} must not contain '..'")
+        raise PathRefused(400, f"path {quoted(path)} must not contain '..'")
     root = os.path.abspath(root_dir)
     target = os.path.join(root, *parts)
     if not os.path.lexists(target):
-        raise PathRefused(404, f"no such file or folder: {path!r}")
+        raise PathRefused(404, f"no such file or folder: {quoted(path)}")
     real_root = os.path.realpath(root)
     real_target = os.path.realpath(target)
     if real_target != real_root and not real_target.startswith(real_root.rstrip(os.sep) + os.sep):
-        raise PathRefused(403, f"path {path!r} leads outside Jupyter's root directory")
+        raise PathRefused(403, f"path {quoted(path)} leads outside Jupyter's root directory")
     if not os.path.exists(real_target):
-        raise PathRefused(404, f"no such file or folder: {path!r} (broken link)")
+        raise PathRefused(404, f"no such file or folder: {quoted(path)} (broken link)")
     return target, os.path.isdir(real_target)
 
 
@@ -87,30 +85,3 @@ def vscode_url(root_dir: str, target: str, is_dir: bool, authority: str) -> str:
 def _query_path(path: str) -> str:
     # like VS Code's own URLs: percent-encoded, slashes kept readable
     return quote(path, safe="/")
-
-
-class OpenURLHandler(APIHandler):
-    auth_resource = AUTH_RESOURCE
-
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        path = self.get_argument("path", "")
-        authority = self.get_argument("authority", "") or self.request.host
-        if not _AUTHORITY_RE.match(authority):
-            raise web.HTTPError(400, f"authority={authority!r}: expected host[:port]")
-        root_dir = self.settings["server_root_dir"]
-        try:
-            target, is_dir = resolve_in_root(root_dir, path)
-        except PathRefused as e:
-            raise web.HTTPError(e.status, str(e)) from None
-        self.finish(
-            json.dumps(
-                {
-                    "url": vscode_url(root_dir, target, is_dir, authority),
-                    "kind": "folder" if is_dir else "file",
-                    "path": target,
-                    "folder": folder_to_open(root_dir, target, is_dir),
-                }
-            )
-        )

@@ -15,7 +15,6 @@ import asyncio
 import itertools
 from typing import Any
 
-from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import httputil, web
 from tornado.iostream import StreamClosedError
@@ -32,7 +31,7 @@ from . import (
     workbench,
     wsrelay,
 )
-from .access import is_websocket_upgrade, prepare_options, refuses_start, vscode_access
+from .access import RouteHandler, is_websocket_upgrade, refuses_start, vscode_access
 from .activity import HEADER_SIZE, SCAN_BYTES
 from .answers import send_answer, wants_page
 from .codeserver import Endpoint
@@ -48,7 +47,7 @@ _WEBSOCKET_IDS = itertools.count(1)
 _TORNADO_DEFAULT_HEADERS = ("Server", "Content-Type", "Date")
 
 
-class VSCodeProxyHandler(JupyterHandler):
+class VSCodeProxyHandler(RouteHandler):
     supervisor: Supervisor
     #: Pooled keep-alive HTTP connections to code-server, one pool per Endpoint generation
     pool: http_pool.HTTPPool
@@ -67,10 +66,7 @@ class VSCodeProxyHandler(JupyterHandler):
         self.pool = pool
         self.keys = keys
 
-    # -- who gets in (access.py) -------------------------------------------------------------
-
-    async def prepare(self) -> None:  # type: ignore[override]
-        await super().prepare(**prepare_options(self.request))
+    # -- who gets in (access.py; RouteHandler: prepare) --------------------------------------
 
     def check_xsrf_cookie(self) -> None:
         """None: code-server's requests carry no Jupyter XSRF token; code-server checks its own

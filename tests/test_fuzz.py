@@ -1,7 +1,6 @@
 """Hostile input (hypothesis): API bodies and parameters, option values, paths to open.
 
-Async handlers can't run inside @given, so the examples are drawn first (derandomized, so a
-failure reproduces) and then sent one by one.
+Async handlers can't run inside @given: their examples come from support.fuzz.draw.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from traitlets.config import Config
 
 from jupyter_vscode.config import InvalidOption, VSCode
 
+from .support.fuzz import draw
+
 FUZZ = settings(
     max_examples=60,
     derandomize=True,
@@ -25,18 +26,6 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     deadline=None,
 )
-
-
-def draw(strategy: st.SearchStrategy, n: int = 60) -> list:
-    samples: list = []
-
-    @settings(max_examples=n, derandomize=True, database=None, deadline=None)
-    @given(strategy)
-    def collect(value: object) -> None:
-        samples.append(value)
-
-    collect()
-    return samples
 
 
 BODIES = st.one_of(
