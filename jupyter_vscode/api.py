@@ -19,6 +19,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import httputil, web
 
+from . import bounded_json
 from .config import VSCode
 from .misconfigured import Misconfigured, MisconfiguredSupervisor
 from .open_url import AUTHORITY_RE, PathRefused, folder_to_open, resolve_in_root, vscode_url
@@ -36,26 +37,7 @@ MAX_ARGUMENT_CHARS = 4096
 #: The longest ``authority``: a DNS name (253) or bracketed IPv6 address, and a port.
 MAX_AUTHORITY_CHARS = 300
 
-#: A JSON string (closed or not) or a bracket, for json_depth
-_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def json_depth(text: str) -> int:
-    """How deep the arrays and objects of JSON ``text`` nest, counted without parsing it (and
-    without recursion). Brackets inside strings don't count. Where json's parser would go deep,
-    the text up to there is valid JSON, whose strings are found as json finds them: so this is
-    never less than the depth the parser would recurse to. Malformed text gets a number too;
-    the parser refuses it afterwards."""
-    depth = deepest = 0
-    for match in _STRING_OR_BRACKET.finditer(text):
-        token = match.group()
-        if token in ("[", "{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif token in ("]", "}"):
-            depth = max(depth - 1, 0)
-    return deepest
 
 
 class _Base(APIHandler):
@@ -91,16 +73,10 @@ class _Base(APIHandler):
             raise web.HTTPError(
                 400, f"request body is not UTF-8: {e.reason} at byte {e.start}"
             ) from None
-        depth = json_depth(text)
-        if depth > MAX_JSON_DEPTH:
-            raise web.HTTPError(
-                400,
-                f"request body nests arrays or objects {depth} deep; at most {MAX_JSON_DEPTH}",
-            )
         try:
-            body = json.loads(text)
-        except (ValueError, RecursionError) as e:  # JSONDecodeError, too many digits, ...
-            raise web.HTTPError(400, f"request body is not valid JSON: {quoted(str(e))}") from None
+            body = bounded_json.loads(text, MAX_JSON_DEPTH)
+        except bounded_json.JSONRefused as e:
+            raise web.HTTPError(400, f"request body {e}") from None
         if not isinstance(body, dict):
             raise web.HTTPError(
                 400, f"request body must be a JSON object, not {type(body).__name__}"

@@ -15,9 +15,12 @@ serves it (proxy.py):
 
 from __future__ import annotations
 
-import json
-from urllib.parse import quote, unquote_plus
+from urllib.parse import quote
 
+from tornado.escape import parse_qs_bytes
+
+from . import bounded_json
+from .quoting import quoted
 from .trust import canonical
 
 #: The query parameters VS Code's workbench reads (code-server 4.139.1, workbench.ts).
@@ -46,16 +49,18 @@ PAYLOAD_KEYS = frozenset(
 
 #: A payload is a few file URIs; anything bigger is not one VS Code made.
 MAX_PAYLOAD_CHARS = 64 * 1024
+#: A payload is a list of pairs: two levels deep.
+MAX_PAYLOAD_DEPTH = 2
 
 
 def _argument(piece: str, name: str) -> str | None:
-    """The decoded value of one ``name=...`` piece of a query string, else None (decoded as
-    tornado and the browser's URLSearchParams both do: ``+`` and percent escapes)."""
-    key, _, value = piece.partition("=")
-    if unquote_plus(key, encoding="latin-1") != name:
+    """The decoded value of one ``name=...`` piece of a query string, else None: read with
+    tornado's own parser, as the handler's ``get_query_arguments`` reads it."""
+    values = parse_qs_bytes(piece.encode("latin-1", "replace"), keep_blank_values=True)
+    if list(values) != [name]:
         return None
     try:
-        return unquote_plus(value, encoding="utf-8", errors="strict")
+        return values[name][0].decode("utf-8")
     except UnicodeDecodeError:  # tornado refuses such a request (400) before it gets here
         return None
 
@@ -82,9 +87,9 @@ def refused_payload(payloads: list[str]) -> str | None:
         if len(raw) > MAX_PAYLOAD_CHARS:
             return f"its payload is {len(raw)} characters long (at most {MAX_PAYLOAD_CHARS})"
         try:
-            pairs = json.loads(raw)
-        except (ValueError, RecursionError):
-            return "its payload is not JSON"
+            pairs = bounded_json.loads(raw, MAX_PAYLOAD_DEPTH)
+        except bounded_json.JSONRefused as e:
+            return f"its payload {e}"
         if not isinstance(pairs, list) or not all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p)
             for p in pairs
@@ -92,5 +97,5 @@ def refused_payload(payloads: list[str]) -> str | None:
             return "its payload is not a list of [key, value] string pairs"
         for key, _ in pairs:
             if key not in PAYLOAD_KEYS:
-                return f"its payload sets {key[:80]!r}, which a link may not set"
+                return f"its payload sets {quoted(key)}, which a link may not set"
     return None

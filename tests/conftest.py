@@ -16,6 +16,7 @@ from .support.codeserver import require_real_code_server
 from .support.doctor import doctor, stub  # noqa: F401 - fixtures
 from .support.installer import fake_npm, prefix, release, server  # noqa: F401 - fixtures
 from .support.jupyter import JupyterProcess
+from .support.route import raw_fetch  # noqa: F401 - fixtures
 from .support.sandbox import sandbox  # noqa: F401 - fixtures
 from .support.stub import StubCodeServer
 from .support.userbox import userbox  # noqa: F401 - fixtures

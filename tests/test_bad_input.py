@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tornado.httpclient import HTTPResponse
 
-from jupyter_vscode import api
+from jupyter_vscode import api, bounded_json
 
 from .support.fuzz import draw
 
@@ -214,16 +214,16 @@ def nesting(value: object) -> int:
 def test_json_depth_is_the_nesting_of_valid_json(value, indent, ascii_only):
     # the strings drawn have brackets, quotes and backslashes: none of them counts
     text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
-    assert api.json_depth(text) == nesting(value)
+    assert bounded_json.json_depth(text) == nesting(value)
 
 
 def test_json_depth_of_strings_and_malformed_text():
-    assert api.json_depth('"[[[" ') == 0
-    assert api.json_depth('["\\"", "[" ]') == 1
-    assert api.json_depth('["\\\\", ["]"]]') == 2
-    assert api.json_depth('"unclosed [[[') == 0
-    assert api.json_depth("]]]][[") == 2
-    assert api.json_depth("[" * 100_000) == 100_000
+    assert bounded_json.json_depth('"[[[" ') == 0
+    assert bounded_json.json_depth('["\\"", "[" ]') == 1
+    assert bounded_json.json_depth('["\\\\", ["]"]]') == 2
+    assert bounded_json.json_depth('"unclosed [[[') == 0
+    assert bounded_json.json_depth("]]]][[") == 2
+    assert bounded_json.json_depth("[" * 100_000) == 100_000
 
 
 # -- query arguments, and what refusals say ---------------------------------------------------
@@ -506,22 +506,11 @@ async def start(supervisor) -> None:  # type: ignore[no-untyped-def]
     assert supervisor.is_running()
 
 
-@pytest.mark.parametrize("route,method", API_ROUTES, ids=API_IDS)
-async def test_api_table(client, jupyter_log, route, method):
+async def send_vscode_table(client: Client, route: str, method: str) -> None:
+    """The table, and paths tornado itself refuses."""
     await send_table(client, route, method)
-    no_5xx(client.sent, api_route=True)
-    no_traceback(jupyter_log)
-
-
-@pytest.mark.parametrize("method", VSCODE_METHODS)
-async def test_vscode_route_table(client, jupyter_log, supervisor, stub_code_server, method):
-    await start(supervisor)
-    await send_table(client, "vscode/", method)
     for path in ODD_VSCODE_PATHS:
         await client.send(path, method, f"path {path[:40]!r}", body=b"{}")
-    assert supervisor.is_running()
-    no_5xx(client.sent, api_route=False)
-    no_traceback(jupyter_log)
 
 
 # -- every handler, odd input: hypothesis -------------------------------------------------------
@@ -568,17 +557,19 @@ async def send_drawn(client: Client, route: str, method: str, n: int = 80) -> No
         await client.send(route, method, f"drawn #{i}", query=query, body=body, headers=headers)
 
 
+@pytest.mark.parametrize("send", [send_table, send_drawn], ids=["table", "drawn"])
 @pytest.mark.parametrize("route,method", API_ROUTES, ids=API_IDS)
-async def test_api_drawn(client, jupyter_log, route, method):
-    await send_drawn(client, route, method)
+async def test_api(client, jupyter_log, route, method, send):
+    await send(client, route, method)
     no_5xx(client.sent, api_route=True)
     no_traceback(jupyter_log)
 
 
+@pytest.mark.parametrize("send", [send_vscode_table, send_drawn], ids=["table", "drawn"])
 @pytest.mark.parametrize("method", VSCODE_METHODS)
-async def test_vscode_route_drawn(client, jupyter_log, supervisor, stub_code_server, method):
+async def test_vscode_route(client, jupyter_log, supervisor, stub_code_server, method, send):
     await start(supervisor)
-    await send_drawn(client, "vscode/", method)
+    await send(client, "vscode/", method)
     assert supervisor.is_running()
     no_5xx(client.sent, api_route=False)
     no_traceback(jupyter_log)

@@ -41,16 +41,9 @@ def token(jp_serverapp) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fetch(http_server_client, jp_base_url):  # type: ignore[no-untyped-def]
+def fetch(raw_fetch):  # type: ignore[no-untyped-def]
     """A request with a raw path and query, authenticated only by what the test puts in it."""
-
-    async def do(path_qs: str, **kw):  # type: ignore[no-untyped-def]
-        kw.setdefault("raise_error", False)
-        kw.setdefault("follow_redirects", False)
-        kw.setdefault("request_timeout", 60)
-        return await http_server_client.fetch(jp_base_url + path_qs, **kw)
-
-    return do
+    return raw_fetch
 
 
 @pytest.mark.parametrize("name", ["token", "%74oken", "tok%65n", "%74%6F%6B%65%6E", "t%6Fken"])

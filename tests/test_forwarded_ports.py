@@ -9,7 +9,7 @@ terminal through api/terminals. tests/browser/test_forwarded_ports.py runs it in
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from traitlets import TraitError
@@ -23,16 +23,9 @@ PORT = 8765
 
 
 @pytest.fixture
-def fetch(http_server_client, jp_base_url):  # type: ignore[no-untyped-def]
+def fetch(raw_fetch):  # type: ignore[no-untyped-def]
     """A request with nothing but what the test gives it (no token, no cookie)."""
-
-    async def do(path: str, **kw):  # type: ignore[no-untyped-def]
-        kw.setdefault("raise_error", False)
-        kw.setdefault("follow_redirects", False)
-        kw.setdefault("request_timeout", 60)
-        return await http_server_client.fetch(jp_base_url + path, **kw)
-
-    return do
+    return raw_fetch
 
 
 def sandbox_of(response) -> list[str]:  # type: ignore[no-untyped-def]
@@ -40,8 +33,11 @@ def sandbox_of(response) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def keyed_address(jp_fetch, path: str = "app/page?x=1") -> str:  # type: ignore[no-untyped-def]
+    """Where a page load of vscode/proxy/<PORT>/<path> is redirected (the query sent as one)."""
+    path, _, query = path.partition("?")
     r = await jp_fetch(
         f"vscode/proxy/{PORT}/{path}",
+        params=dict(parse_qsl(query)),
         headers=dict(NAVIGATE),
         follow_redirects=False,
         raise_error=False,

@@ -29,18 +29,13 @@ async def login(http_server_client, jp_base_url, jp_serverapp) -> str:  # type: 
 
 
 @pytest.fixture
-def fetch(http_server_client, jp_base_url, jp_serverapp):  # type: ignore[no-untyped-def]
+def fetch(raw_fetch, http_server_client, jp_base_url, jp_serverapp):  # type: ignore[no-untyped-def]
+    """A request with the login cookie, as the browser sends it, and the test's headers."""
+
     async def do(path: str, headers: dict[str, str], **kw):  # type: ignore[no-untyped-def]
         cookie = await login(http_server_client, jp_base_url, jp_serverapp)
         host = f"127.0.0.1:{http_server_client.get_http_port()}"
-        return await http_server_client.fetch(
-            jp_base_url + path,
-            headers={"Host": host, "Cookie": cookie, **headers},
-            raise_error=False,
-            follow_redirects=False,
-            request_timeout=60,
-            **kw,
-        )
+        return await raw_fetch(path, headers={"Host": host, "Cookie": cookie, **headers}, **kw)
 
     return do
 

@@ -11,11 +11,11 @@ relative scripts, styles and fetches, through the keyed address it is redirected
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
+
+from ..support.browser import serve_files
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ PAGE = """<!doctype html><html><head><link rel=stylesheet href="style.css">
 </script></body></html>"""
 
 
-def serve_app(base_url: str) -> ThreadingHTTPServer:
+def serve_app(base_url: str):  # type: ignore[no-untyped-def]
     files = {
         "/": ("text/html", PAGE.replace("BASE", json.dumps(base_url), 2)),
         "/app.js": (
@@ -51,22 +51,7 @@ def serve_app(base_url: str) -> ThreadingHTTPServer:
         "/data.json": ("application/json", '{"ok": "yes"}'),
     }
 
-    class App(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            kind, text = files.get(self.path.split("?")[0], ("text/plain", "not found"))
-            body = text.encode()
-            self.send_response(200 if self.path.split("?")[0] in files else 404)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), App)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve_files(files)
 
 
 def terminals(jupyter) -> list:  # type: ignore[no-untyped-def]

@@ -29,10 +29,8 @@ import pytest
 from ..support.browser import serve_page
 from ..support.vscode_ui import (
     NOBODY,
-    decline_terminal_trust,
+    decline_trust_and_check,
     open_folder,
-    processes_with_env,
-    restricted_mode_shown,
     wait_for_restricted_mode,
     write_settings,
 )
@@ -68,9 +66,7 @@ def test_dotdot_after_symlink_opens_the_attackers_folder_restricted(
     wait_for_restricted_mode(page)
     # the link was sent to the canonical spelling of what VS Code opens: m itself
     assert parse_qs(urlsplit(page.url).query)["folder"] == [str(m.resolve())], page.url
-    decline_terminal_trust(page)
-    assert restricted_mode_shown(page)
-    assert processes_with_env(b"TRUSTMARK=attacker") == []  # m's terminal env ran nowhere
+    decline_trust_and_check(page, "attacker")
 
 
 def test_group_writable_team_folder_opens_restricted(page, jupyter, root_dir: Path):
@@ -86,9 +82,7 @@ def test_group_writable_team_folder_opens_restricted(page, jupyter, root_dir: Pa
         page, jupyter.url(f"vscode/?folder={quote(str(team))}&token={jupyter.token}"), "README.md"
     )
     wait_for_restricted_mode(page)
-    decline_terminal_trust(page)
-    assert restricted_mode_shown(page)
-    assert processes_with_env(b"TRUSTMARK=team") == []  # its terminal env ran nowhere
+    decline_trust_and_check(page, "team")
 
 
 def test_other_origins_websocket_and_image_start_nothing(page, jupyter):

@@ -83,15 +83,20 @@ def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
         page.screenshot(path=str(SCREENSHOT_DIR / name))
 
 
-def serve_page(html: str) -> ThreadingHTTPServer:
-    """Serve ``html`` at every path of http://127.0.0.1:<server_address[1]>/ (another port of
-    the host: another origin of the same site) until ``shutdown()``."""
+def serve_files(
+    files: dict[str, tuple[str, str]], default: tuple[str, str] | None = None
+) -> ThreadingHTTPServer:
+    """Serve ``files`` (path -> (content type, text)) at http://127.0.0.1:<server_address[1]>/
+    (another port of the host: another origin of the same site) until ``shutdown()``; any other
+    path gets ``default``, or a 404 without one."""
 
-    class Page(BaseHTTPRequestHandler):
+    class Files(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
-            body = html.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            found = files.get(self.path.split("?")[0], default)
+            kind, text = found or ("text/plain", "not found")
+            body = text.encode()
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -99,6 +104,11 @@ def serve_page(html: str) -> ThreadingHTTPServer:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Files)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def serve_page(html: str) -> ThreadingHTTPServer:
+    """Serve ``html`` at every path (see serve_files)."""
+    return serve_files({}, ("text/html; charset=utf-8", html))

@@ -1,7 +1,9 @@
-"""Requests to the extension's route (`<base_url>vscode/`) through pytest-jupyter's `jp_fetch`,
-as the real-code-server tests make them."""
+"""Requests to the extension's route (`<base_url>vscode/`): through pytest-jupyter's `jp_fetch`,
+as the real-code-server tests make them, and raw ones that carry only what a test gives them."""
 
 from __future__ import annotations
+
+import pytest
 
 
 async def get(jp_fetch, *parts, **kw):  # type: ignore[no-untyped-def]
@@ -11,3 +13,17 @@ async def get(jp_fetch, *parts, **kw):  # type: ignore[no-untyped-def]
     kw.setdefault("request_timeout", 90)
     kw.setdefault("follow_redirects", False)
     return await jp_fetch(*parts, **kw)
+
+
+@pytest.fixture
+def raw_fetch(http_server_client, jp_base_url):  # type: ignore[no-untyped-def]
+    """A request to ``<base_url><path and query as given>`` carrying nothing but what the test
+    gives it (no token, no cookie), not raising on error codes or following redirects."""
+
+    async def do(path_qs: str, **kw):  # type: ignore[no-untyped-def]
+        kw.setdefault("raise_error", False)
+        kw.setdefault("follow_redirects", False)
+        kw.setdefault("request_timeout", 60)
+        return await http_server_client.fetch(jp_base_url + path_qs, **kw)
+
+    return do

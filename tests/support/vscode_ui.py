@@ -88,6 +88,15 @@ def decline_terminal_trust(page) -> None:  # type: ignore[no-untyped-def]
     prompt.wait_for(state="hidden", timeout=UI_TIMEOUT)
 
 
+def decline_trust_and_check(page, mark: str) -> None:  # type: ignore[no-untyped-def]
+    """In a Restricted Mode window: ask for a terminal, decline to trust the folder, and check
+    that the window stays restricted and the folder's terminal env (``TRUSTMARK=<mark>``, see
+    write_settings) reached no process."""
+    decline_terminal_trust(page)
+    assert restricted_mode_shown(page)
+    assert processes_with_env(f"TRUSTMARK={mark}".encode()) == []  # its terminal env ran nowhere
+
+
 def processes_with_env(entry: bytes) -> list[int]:
     """Live processes whose environment holds ``entry`` (``b"NAME=value"``)."""
     found = []
