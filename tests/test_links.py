@@ -211,3 +211,26 @@ async def test_payload_opening_files_passes(workbench, jp_fetch, jp_root_dir, st
     r = await get(jp_fetch, f"folder={jp_root_dir}&payload={quote(json.dumps(pairs))}")
     assert r.code == 200 and TRUST_OFF in r.body.decode()
     assert links.refused_payload([json.dumps(pairs)]) is None
+
+
+@pytest.mark.codeserver
+async def test_last_opened_folder_is_judged_like_a_link(jp_fetch, attacker_folder, tmp_path):
+    """code-server redirects a bare vscode/ to the last query it stored (<user-data-dir>/
+    coder.json); one stored before this check existed goes through the same redirect."""
+    user_data = tmp_path / "vscode-user-data"  # conftest's c.VSCode.user_data_dir
+    user_data.mkdir(exist_ok=True)
+    stale = f"{attacker_folder}/lnk/.."
+    (user_data / "coder.json").write_text(json.dumps({"query": {"folder": stale}}))
+    bare = await jp_fetch(
+        "vscode/",
+        headers={"Accept": "text/html"},
+        raise_error=False,
+        follow_redirects=False,
+        request_timeout=90,
+    )
+    assert bare.code == 302, bare.body[:300]
+    assert parse_qs(urlsplit(bare.headers["Location"]).query)["folder"] == [stale]
+    again = await get(jp_fetch, f"folder={quote(stale)}")
+    assert redirected_folder(again) == str(attacker_folder)
+    page = await get(jp_fetch, f"folder={attacker_folder}")
+    assert page.code == 200 and TRUST_ON in page.body.decode()
