@@ -13,7 +13,19 @@ from tornado import httputil, web
 from . import pages
 from .routes import API_PATH
 from .states import State
-from .supervisor import NotInstalled
+from .supervisor import NotInstalled, StartRefused
+
+
+def user_page_load(request: httputil.HTTPServerRequest) -> bool:
+    """A user's load of a top-level page (a click, a reload): it may start a code-server that
+    was stopped; a frame's or a script's request may not (Supervisor.refusal). Browsers say
+    which in Sec-Fetch-*; without them (plain http to a remote host), a GET for HTML."""
+    if request.method != "GET":
+        return False
+    dest = request.headers.get("Sec-Fetch-Dest")
+    if dest is not None:
+        return dest == "document" and request.headers.get("Sec-Fetch-Mode") == "navigate"
+    return wants_page(request)
 
 
 def wants_page(request: httputil.HTTPServerRequest) -> bool:
@@ -54,9 +66,13 @@ def send_starting(handler: JupyterHandler, sup: Any, as_page: bool, message: str
 
 
 def send_problem(handler: JupyterHandler, sup: Any, error: Exception, as_page: bool) -> None:
-    """503 for a code-server that is not installed, failed, or still starting."""
+    """503 for a code-server that may not start now, is not installed, failed, or is still
+    starting."""
     api = _api_url(handler)
-    if isinstance(error, NotInstalled):
+    if isinstance(error, StartRefused):
+        html = pages.stopped_page(str(error), error.final, api, _xsrf(handler)) if as_page else None
+        send_answer(handler, 503, html, str(error), sup.state.value)
+    elif isinstance(error, NotInstalled):
         html = pages.missing_page(error.lookup, api, _xsrf(handler)) if as_page else None
         send_answer(handler, 503, html, f"{error}; {error.hint}", sup.state.value)
     elif sup.state is State.FAILED:

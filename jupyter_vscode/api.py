@@ -25,7 +25,7 @@ from .misconfigured import Misconfigured, MisconfiguredSupervisor
 from .open_url import AUTHORITY_RE, PathRefused, folder_to_open, resolve_in_root, vscode_url
 from .quoting import quoted
 from .routes import API_PATH, AUTH_RESOURCE, URL_PATH
-from .supervisor import NotInstalled, StartFailed, Supervisor
+from .supervisor import NotInstalled, StartFailed, StartRefused, Supervisor
 
 MAX_LOG_LINES = 1000
 #: The API takes no body or a tiny one (``{}``); a bigger one is refused before it is parsed.
@@ -119,9 +119,11 @@ class _Base(APIHandler):
         self.log.warning("wrote error: %r", message)
         self.finish(json.dumps({"message": message, "reason": error.reason}))
 
-    async def _start_and_report(self) -> None:
+    async def _restart_and_report(self) -> None:
         try:
-            await self.supervisor.ensure_started()
+            await self.supervisor.restart()
+        except StartRefused as e:
+            raise web.HTTPError(503, str(e)) from None
         except NotInstalled as e:
             raise web.HTTPError(409, f"{e}; {e.hint}") from None
         except StartFailed as e:
@@ -145,9 +147,7 @@ class RestartHandler(_Base):
     @authorized
     async def post(self) -> None:
         self._json_body()
-        await self.supervisor.stop()
-        self.supervisor.reset_failures()
-        await self._start_and_report()
+        await self._restart_and_report()
 
 
 class StopHandler(_Base):

@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import os
 import shutil
+import socket
+import stat
 import tempfile
 from dataclasses import dataclass, field
 
@@ -16,10 +18,15 @@ from .proctree import kill_orphaned_group, set_parent_death_signal
 from .workspace_view import keep_install_out_of_view
 
 RUN_DIR_PREFIX = "jupyter-vscode-"
+#: What run directories of earlier versions carried to name their Jupyter server (read by the
+#: cleanup only; a run directory's name says it now, from its creation).
 OWNER_FILE = "owner.pid"
 #: code-server's process group (its pid: it starts its own session), for cleaning up after a
 #: Jupyter server that was killed outright.
 GROUP_FILE = "code-server.pgid"
+#: The socket code-server makes in its --user-data-dir for `code-server <file>` from its
+#: terminals (its default --session-socket), and leaves behind when stopped.
+SESSION_SOCKET = "code-server-ipc.sock"
 
 #: Variables that make code-server listen elsewhere, ask for a password, or hand off to
 #: another VS Code instead of starting (VSCODE_IPC_HOOK_CLI is set in VS Code terminals).
@@ -47,12 +54,12 @@ def compile_cache_dir() -> str:
     return os.path.join(cache, "jupyter-vscode", "node-compile-cache")
 
 
-CONFIG_YAML = """\
-# Written by jupyter-vscode for this code-server process only.
-# Only Jupyter's authenticated proxy can reach the socket/loopback port.
-auth: none
-cert: false
-"""
+#: code-server's ``--config``: with no such file it writes a default one (``bind-addr:
+#: 127.0.0.1:8080``, ``auth: password`` and a password) before it reads it, creating its folder
+#: if needed, even for ``--version``. /dev/null exists (so it writes nothing) and reads empty
+#: (so nothing of the user's own ~/.config/code-server/config.yaml applies); every setting is on
+#: the command line.
+NO_CONFIG_FILE = os.devnull
 
 
 @dataclass
@@ -63,6 +70,8 @@ class LaunchSpec:
     run_dir: str
     socket_path: str | None = None
     port: int | None = None
+    #: code-server's own session socket (in the user-data dir), which it leaves when stopped
+    session_socket: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -103,8 +112,60 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _start_time(pid: int) -> str:
+    """When process ``pid`` started (clock ticks since boot, from /proc), "0" where unknown:
+    with its pid, it names one process even after the pid is reused (a container's Jupyter
+    is often pid 1 or 7 again after a restart)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            line = f.read()
+    except OSError:
+        return "0"
+    fields = line[line.rfind(b")") + 2 :].split()  # after "(comm)", which may hold spaces
+    return fields[19].decode() if len(fields) > 19 and fields[19].isdigit() else "0"
+
+
+def _owner_name() -> str:
+    pid = os.getpid()
+    return f"{RUN_DIR_PREFIX}{pid}-{_start_time(pid)}-"
+
+
+#: The longest path a unix socket may have (sun_path is 108 bytes with its final NUL).
+MAX_SOCKET_PATH = 107
+SOCKET_NAME = "code-server.sock"
+
+
+def socket_path_in(run_dir: str) -> str:
+    """code-server's socket in ``run_dir``; OSError with what to do if the path is too long
+    for a unix socket (a deep TMPDIR or XDG_RUNTIME_DIR)."""
+    path = os.path.join(run_dir, SOCKET_NAME)
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        raise OSError(
+            f"its socket path {path} is {len(os.fsencode(path))} bytes, more than the "
+            f"{MAX_SOCKET_PATH} a unix socket path may have: set XDG_RUNTIME_DIR (or TMPDIR) "
+            "to a shorter directory for Jupyter"
+        )
+    return path
+
+
+def _owner_gone(path: str, name: str) -> bool:
+    """Whether the Jupyter server that made run directory ``path`` has ended: its name holds
+    the owner's pid and start time; older versions' directories hold an owner.pid file."""
+    parts = name[len(RUN_DIR_PREFIX) :].split("-")
+    if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
+        pid, started = int(parts[0]), parts[1]
+        return not _pid_alive(pid) or started not in ("0", _start_time(pid))
+    try:
+        with open(os.path.join(path, OWNER_FILE)) as f:
+            owner = int(f.read().strip() or "0")
+    except (OSError, ValueError):
+        return False  # not recognisably ours: left alone
+    return bool(owner) and not _pid_alive(owner)
+
+
 def remove_stale_run_dirs(base: str | None = None) -> list[str]:
-    """Remove run directories left by Jupyter servers that died without cleaning up."""
+    """Remove run directories left by Jupyter servers that died without cleaning up (killed
+    outright): the next Jupyter server of the user does it when it starts."""
     base = base or run_dir_base()
     removed: list[str] = []
     try:
@@ -117,37 +178,57 @@ def remove_stale_run_dirs(base: str | None = None) -> list[str]:
             continue
         path = os.path.join(base, name)
         try:
-            if os.lstat(path).st_uid != uid or not os.path.isdir(path):
-                continue
-            with open(os.path.join(path, OWNER_FILE)) as f:
-                owner = int(f.read().strip() or "0")
-        except (OSError, ValueError):
+            st = os.lstat(path)
+        except OSError:
             continue
-        if owner and not _pid_alive(owner):
-            # code-server itself got our parent-death signal, but its extension host can
-            # outlive it: end what is left of its process group first.
-            try:
-                with open(os.path.join(path, GROUP_FILE)) as f:
-                    kill_orphaned_group(int(f.read().strip()), marker=b"code-server")
-            except (OSError, ValueError):
-                pass
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+        if st.st_uid != uid or not stat.S_ISDIR(st.st_mode) or not _owner_gone(path, name):
+            continue
+        # code-server itself got our parent-death signal, but its extension host can
+        # outlive it: end what is left of its process group first.
+        try:
+            with open(os.path.join(path, GROUP_FILE)) as f:
+                kill_orphaned_group(int(f.read().strip()), marker=b"code-server")
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
     return removed
 
 
 def make_run_dir() -> str:
-    """A fresh private (0700) directory for the socket and the generated config file."""
+    """A fresh private directory for code-server's socket: 0700 from its creation (mkdtemp),
+    and named after this Jupyter server (pid and start time), so that whatever ends this
+    server, the next one recognises it as stale and removes it."""
     remove_stale_run_dirs()
-    path = tempfile.mkdtemp(prefix=RUN_DIR_PREFIX, dir=run_dir_base())
-    os.chmod(path, 0o700)
-    with open(os.path.join(path, OWNER_FILE), "w") as f:
-        f.write(str(os.getpid()))
-    return path
+    return tempfile.mkdtemp(prefix=_owner_name(), dir=run_dir_base())
 
 
 def cleanup_run_dir(spec: LaunchSpec) -> None:
+    """What a code-server run leaves once it has ended: its run dir, its session socket."""
     shutil.rmtree(spec.run_dir, ignore_errors=True)
+    if spec.session_socket:
+        remove_dead_socket(spec.session_socket)
+
+
+def remove_dead_socket(path: str) -> None:
+    """Remove the unix socket ``path`` if nothing listens on it any more (code-server leaves
+    its session socket behind when it is stopped)."""
+    try:
+        if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            return
+    except OSError:
+        return
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.settimeout(0.5)
+        probe.connect(path)
+    except ConnectionRefusedError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    except OSError:
+        pass
+    finally:
+        probe.close()
 
 
 def child_env(base: dict[str, str] | None = None, pass_credentials: bool = False) -> dict[str, str]:
@@ -178,15 +259,10 @@ def build_launch(config: VSCode, executable: str, root_dir: str) -> LaunchSpec:
     keep_install_out_of_view(executable, user_data_dir, opened)
 
     run_dir = make_run_dir()
-    config_file = os.path.join(run_dir, "config.yaml")
-    fd = os.open(config_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(CONFIG_YAML)
-
     argv = [
         executable,
         "--config",
-        config_file,
+        NO_CONFIG_FILE,
         "--auth",
         "none",
         "--disable-telemetry",
@@ -199,7 +275,11 @@ def build_launch(config: VSCode, executable: str, root_dir: str) -> LaunchSpec:
     socket_path = None
     port = None
     if config.transport == "socket":
-        socket_path = os.path.join(run_dir, "code-server.sock")
+        try:
+            socket_path = socket_path_in(run_dir)
+        except OSError:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise
         argv += ["--socket", socket_path, "--socket-mode", "600"]
     else:
         port = config.port
@@ -220,17 +300,28 @@ def build_launch(config: VSCode, executable: str, root_dir: str) -> LaunchSpec:
         run_dir=run_dir,
         socket_path=socket_path,
         port=port,
+        session_socket=os.path.join(user_data_dir, SESSION_SOCKET),
     )
+
+
+async def http_probe_port(port: int, timeout: float = 1.0) -> int | None:
+    """HTTP status of ``GET /healthz`` on 127.0.0.1:``port``, or None if nothing answers."""
+    return await _http_probe(None, port, timeout, "/healthz")
 
 
 async def http_probe(spec: LaunchSpec, timeout: float = 1.0, path: str = "/healthz") -> int | None:
     """HTTP status of ``GET path`` on code-server's socket/port, or None if nothing answers."""
+    return await _http_probe(spec.socket_path, spec.port, timeout, path)
 
+
+async def _http_probe(
+    socket_path: str | None, port: int | None, timeout: float, path: str
+) -> int | None:
     async def _probe() -> int | None:
-        if spec.socket_path:
-            reader, writer = await asyncio.open_unix_connection(spec.socket_path)
+        if socket_path:
+            reader, writer = await asyncio.open_unix_connection(socket_path)
         else:
-            reader, writer = await asyncio.open_connection("127.0.0.1", spec.port)
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             writer.write(
                 f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode()

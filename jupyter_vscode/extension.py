@@ -8,7 +8,7 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 
-from . import ports
+from . import ports, wsrelay
 from ._version import __version__
 from .access import AddSlashHandler
 from .api import api_handlers
@@ -52,6 +52,8 @@ class VSCodeExtension(ExtensionApp):
     misconfigured: MisconfiguredSupervisor | None = None
     #: the proxy route's HTTP connections to code-server (http_pool.py)
     pool: HTTPPool | None = None
+    #: the websockets the route relays (wsrelay.py)
+    relays: wsrelay.Relays | None = None
 
     def initialize_settings(self) -> None:
         assert self.serverapp is not None
@@ -68,16 +70,29 @@ class VSCodeExtension(ExtensionApp):
         note = port_route_note(self.vscode, importlib.util.find_spec("jupyter_server_proxy"))
         if note:
             log.warning("[jupyter-vscode] %s", note)
-        self.supervisor = Supervisor(self.vscode, self.serverapp.root_dir, log)
+        serverapp = self.serverapp
+        self.supervisor = Supervisor(
+            self.vscode,
+            serverapp.root_dir,
+            log,
+            # set by Jupyter's signal handler, before it calls stop_extension
+            shutting_down=lambda: bool(getattr(serverapp, "_stopping", False)),
+        )
         atexit.register(self.supervisor.kill_now)
         self.settings["jupyter_vscode_supervisor"] = self.supervisor
         self.pool = HTTPPool()
+        self.relays = wsrelay.Relays()
         self.settings["jupyter_vscode_http"] = self.pool
 
     def initialize_handlers(self) -> None:
         handlers: list[tuple[str, Any, dict[str, Any]]]
         if self.supervisor is not None and self.vscode is not None:
-            proxy = {"supervisor": self.supervisor, "pool": self.pool, "keys": ports.Keys()}
+            proxy = {
+                "supervisor": self.supervisor,
+                "pool": self.pool,
+                "keys": ports.Keys(),
+                "relays": self.relays,
+            }
             handlers = [
                 (f"{ROUTE}/{ports.KEYED_ROUTE}", KeyedPortHandler, proxy),
                 (ROUTE + "/(.*)", VSCodeProxyHandler, proxy),
@@ -102,8 +117,12 @@ class VSCodeExtension(ExtensionApp):
             self.supervisor.start_soon()
 
     async def stop_extension(self) -> None:
+        """Jupyter's shutdown: code-server stopped for good (nothing starts it again), then
+        the connections to it closed, so that no task of ours outlives the event loop."""
         if self.supervisor is not None:
-            await self.supervisor.stop()
+            await self.supervisor.shutdown()
             self.supervisor.output.close()
+        if self.relays is not None:
+            await self.relays.close_all(timeout=5.0)
         if self.pool is not None:
             await self.pool.close()

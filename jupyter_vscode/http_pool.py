@@ -71,13 +71,18 @@ class HTTPPool:
         self._key: Endpoint | None = None
         #: New connections opened so far (tests check that keep-alive reuses them).
         self.connections_opened = 0
+        #: Closings of earlier generations' sessions, awaited by close() (Jupyter's shutdown)
+        self._closing: set[asyncio.Task[None]] = set()
 
     def session(self, endpoint: Endpoint) -> aiohttp.ClientSession:
         if self._session is not None and not self._session.closed and endpoint == self._key:
             return self._session
         old, self._session = self._session, None
         if old is not None and not old.closed:
-            asyncio.ensure_future(old.close())
+            closing = asyncio.ensure_future(old.close())
+            closing.set_name("jupyter-vscode: closing an old connection pool")
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
         connector: aiohttp.BaseConnector
         if endpoint.socket_path:
             connector = aiohttp.UnixConnector(
@@ -108,6 +113,8 @@ class HTTPPool:
         if session is not None and not session.closed:
             with contextlib.suppress(Exception):
                 await session.close()
+        if self._closing:
+            await asyncio.wait(set(self._closing), timeout=5.0)  # closing is instant
 
 
 class NoAnswer(Exception):

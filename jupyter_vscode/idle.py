@@ -50,9 +50,6 @@ class Idle:
         self._startup_until = 0.0
         self._startup_limit = 0.0
         self.stops = 0
-        #: True from an idle stop until the next start (the proxy then doesn't let an open
-        #: tab's automatic reconnection start code-server again).
-        self.stopped_for_idle = False
 
     def note_use(self) -> None:
         """Somebody used VS Code just now."""
@@ -87,7 +84,6 @@ class Idle:
     def code_server_ready(self) -> None:
         """A code-server just started: idle time counts from now."""
         self.last_use = self.clock()
-        self.stopped_for_idle = False
 
     async def watch(
         self, timeout: float, current: Callable[[], bool], stop: Callable[[str], Awaitable[None]]
@@ -100,7 +96,6 @@ class Idle:
             idle = self.idle_seconds()
             if current() and idle >= timeout:
                 self.stops += 1
-                self.stopped_for_idle = True
                 self._supervisor_log.info(
                     "[jupyter-vscode] stopping code-server after %.0fs without use "
                     "(c.VSCode.idle_timeout); the next request starts it again",
@@ -153,12 +148,6 @@ def http_request(
             decision,
             why,
         )
-
-
-def refuses_reconnection(idle: Idle, reconnection: bool, running: bool) -> bool:
-    """An open tab reconnecting to a code-server stopped for being idle must not start it
-    again (its session is gone anyway): VS Code offers a reload, and that page load starts it."""
-    return reconnection and idle.stopped_for_idle and not running
 
 
 def websocket_opened(

@@ -108,9 +108,14 @@ class MisconfiguredSupervisor:
             "workbench_starting": False,
             "healthy": None,
             "health_restarts": 0,
+            "held": None,
+            "shutting_down": False,
         }
 
-    async def ensure_started(self, timeout: float | None = None) -> None:
+    async def ensure_started(self, timeout: float | None = None, by_user: bool = False) -> None:
+        raise Misconfigured(self.error)
+
+    async def restart(self) -> None:
         raise Misconfigured(self.error)
 
     async def stop(self) -> None:

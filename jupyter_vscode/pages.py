@@ -1,5 +1,5 @@
-"""The pages shown instead of VS Code: starting, not installed, failed, not answering,
-misconfigured, a refused link.
+"""The pages shown instead of VS Code: starting, stopped, not installed, failed, not
+answering, misconfigured, a refused link.
 
 Plain HTML with a little script; every value is escaped. No tracebacks, ever.
 """
@@ -138,6 +138,23 @@ def _lifecycle_body(lookup: Lookup) -> str:
         "<p class=muted>Not <code>jupyter vscode install</code>: it would download from the "
         "internet and install where this machine's setup does not look (or does not keep).</p>"
     )
+
+
+def stopped_page(message: str, final: bool, api_url: str, xsrf: str) -> str:
+    """code-server is stopped and this request may not start it (Supervisor.refusal)."""
+    if final:
+        body = (
+            "<h1>Jupyter is shutting down</h1>"
+            f"<p>{escape(message)}.</p>"
+            "<p class=muted>Reload this page once Jupyter runs again.</p>"
+        )
+        return _page("Jupyter is shutting down", body)
+    body = (
+        "<h1>VS Code is stopped</h1>"
+        f"<p>{escape(message)}.</p>"
+        "<p><button id=restart onclick='jvRestart()'>Start VS Code</button></p>"
+    )
+    return _page("VS Code is stopped", body, _api_script(api_url, xsrf, poll=False))
 
 
 def failed_page(message: str, log_lines: list[str], api_url: str, xsrf: str) -> str:

@@ -53,6 +53,8 @@ class VSCodeProxyHandler(RouteHandler):
     pool: http_pool.HTTPPool
     #: The keys of forwarded ports' addresses (ports.py)
     keys: ports.Keys
+    #: The websockets being relayed, closed at Jupyter's shutdown (wsrelay.py)
+    relays: wsrelay.Relays
     #: Whether clear() sets Jupyter's default headers (off while taking code-server's)
     _jupyter_defaults = True
     #: The CSP sandbox of this answer, when it comes from a forwarded port (ports.py)
@@ -60,11 +62,16 @@ class VSCodeProxyHandler(RouteHandler):
     _forwarded: tuple[str, bytes | None]  # the target and body for code-server: _forwardable
 
     def initialize(  # type: ignore[override]
-        self, supervisor: Supervisor, pool: http_pool.HTTPPool, keys: ports.Keys
+        self,
+        supervisor: Supervisor,
+        pool: http_pool.HTTPPool,
+        keys: ports.Keys,
+        relays: wsrelay.Relays,
     ) -> None:
         self.supervisor = supervisor
         self.pool = pool
         self.keys = keys
+        self.relays = relays
 
     # -- who gets in (access.py; RouteHandler: prepare) --------------------------------------
 
@@ -171,7 +178,7 @@ class VSCodeProxyHandler(RouteHandler):
             return False
         timeout = NAVIGATION_WAIT if as_page else sup.config.start_timeout + 5
         try:
-            await sup.ensure_started(timeout=timeout)
+            await sup.ensure_started(timeout, by_user=answers.user_page_load(self.request))
             return True
         except asyncio.TimeoutError:
             answers.send_starting(self, sup, as_page, "VS Code is still starting; try again")
@@ -185,10 +192,8 @@ class VSCodeProxyHandler(RouteHandler):
         origin = self.request.headers.get("Origin")
         if origin is not None and not self.check_origin(origin):  # Jupyter's allow_origin
             raise web.HTTPError(403, "cross-origin websocket refused")
-        sup = self.supervisor
-        if idle.refuses_reconnection(sup.idle, self._is_reconnection(), sup.is_running()):
-            self._send(503, None, "VS Code was stopped after being idle; reload to start it")
-            return
+        # a tab's (re)connection starts code-server after a crash, but not once it was
+        # stopped (asked for, idle) or Jupyter is shutting down: Supervisor.refusal
         if not await self._ready(as_page=False):
             return
         await self._relay_websocket(path)
@@ -242,7 +247,7 @@ class VSCodeProxyHandler(RouteHandler):
         except StreamClosedError:
             backend.close()
             return
-        await wsrelay.relay(browser, backend, scanner.feed)
+        await self.relays.run(browser, backend, scanner.feed)
 
     # -- plain HTTP: pooled connections, streamed bodies (http_pool.py) -------------------------
 

@@ -17,15 +17,24 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from . import health as health_check
-from .codeserver import WARM_UP_PATH, build_launch, cleanup_run_dir, http_probe, spawn
+from .background import Background
+from .codeserver import (
+    WARM_UP_PATH,
+    build_launch,
+    cleanup_run_dir,
+    http_probe,
+    http_probe_port,
+    spawn,
+)
 from .config import VSCode
 from .health import HealthTracker
 from .proclog import OutputReader, ProcessLog
 from .proctree import group_alive, kill_tree
 
-__all__ = ["PROBE_INTERVAL", "STOP_GRACE_SECONDS", "Run", "StartFailed"]
+__all__ = ["PROBE_INTERVAL", "STOP_GRACE_SECONDS", "Run", "StartFailed", "port_taken"]
 
 PROBE_INTERVAL = 0.02
 """Seconds between readiness probes: fixed and short, so readiness is seen within ~20 ms."""
@@ -38,8 +47,20 @@ class StartFailed(RuntimeError):
     """code-server did not come up; the message says why, the log says more."""
 
 
+async def port_taken(config: VSCode) -> None:
+    """With transport 'port': StartFailed if another program answers on the port (checked
+    before a run dir is made for a start that can't be)."""
+    if config.transport != "port":
+        return
+    if await http_probe_port(config.port, timeout=0.5) is not None:
+        raise StartFailed(
+            f"port {config.port} on 127.0.0.1 is already used by another program; "
+            "stop it or set c.VSCode.port to a free port"
+        )
+
+
 class Run:
-    """One start of code-server: prepared (``Run(...)``, ``check_port``), spawned
+    """One start of code-server: prepared (``Run(...)``: its run dir is made), spawned
     (``spawn``), ready (``wait_ready``), watched (``watch``), then ended by its exit (``reap``,
     on the Supervisor's word) or by ``terminate``."""
 
@@ -52,8 +73,10 @@ class Run:
         log: logging.Logger,
         clock: Callable[[], float],
         on_version: Callable[[str], None],
+        background: Background,
     ):
         self.config = config
+        self._background = background
         self.executable = executable
         self.output = output
         self.log = log
@@ -89,17 +112,6 @@ class Run:
         return self.proc is not None and self.proc.returncode is None
 
     # ---------------------------------------------------------------- starting
-
-    async def check_port(self) -> None:
-        """With transport 'port': fail (and remove the run dir) if another program answers
-        on the port."""
-        spec = self.spec
-        if spec.port and await http_probe(spec, timeout=0.5) is not None:
-            cleanup_run_dir(spec)
-            raise StartFailed(
-                f"port {spec.port} on 127.0.0.1 is already used by another program; "
-                "stop it or set c.VSCode.port to a free port"
-            )
 
     async def spawn(self) -> int:
         """Start the process and read its output; return its pid."""
@@ -150,11 +162,13 @@ class Run:
         probes say it is wedged. All end when it is no longer alive()."""
         proc, spec, reader = self.proc, self.spec, self.reader
         assert proc is not None and reader is not None
-        self._watch_task = asyncio.ensure_future(self._watch(proc, reader, on_exit))
+        spawn = self._background.spawn
+        self._watch_task = spawn(self._watch(proc, reader, on_exit), f"exit of pid {proc.pid}")
         # code-server answers /healthz before it has loaded VS Code's server, which its first
         # page request would then wait for (~0.15-0.2 s): load it now, while nobody waits.
-        self._warm_task = asyncio.ensure_future(
-            http_probe(spec, timeout=self.config.start_timeout, path=WARM_UP_PATH)
+        self._warm_task = spawn(
+            http_probe(spec, timeout=self.config.start_timeout, path=WARM_UP_PATH),
+            f"warm-up of pid {proc.pid}",
         )
         self.health = None
         if self.config.health_timeout > 0:
@@ -166,10 +180,11 @@ class Run:
             async def unhealthy() -> None:
                 await on_unhealthy(self)
 
-            self._health_task = asyncio.ensure_future(
+            self._health_task = spawn(
                 health_check.watch(
                     health, probe, self.alive, unhealthy, self._clock, self.log, proc.pid
-                )
+                ),
+                f"health checks of pid {proc.pid}",
             )
 
     async def _watch(
@@ -191,7 +206,20 @@ class Run:
         # Children (extension host, terminals) must not outlive it.
         if proc is not None:
             kill_tree(proc.pid, signal.SIGKILL, include_root=False)
+        self._cancel_watches()  # they end by themselves, but maybe only after the loop closed
         cleanup_run_dir(self.spec)
+
+    def _cancel_watches(self) -> list[asyncio.Task[Any]]:
+        """Cancel its warm-up and health probes (but not the caller, a health-check restart);
+        return them, to be awaited."""
+        current = asyncio.current_task()
+        tasks = [t for t in (self._warm_task, self._health_task) if t is not None]
+        self._warm_task = self._health_task = None
+        self.health = None
+        tasks = [t for t in tasks if t is not current and not t.done()]
+        for task in tasks:
+            task.cancel()
+        return tasks
 
     # ---------------------------------------------------------------- stopping
 
@@ -204,15 +232,10 @@ class Run:
         proc, self.proc = self.proc, None
         reader, self.reader = self.reader, None
         watch, self._watch_task = self._watch_task, None
-        warm, self._warm_task = self._warm_task, None
-        health_task, self._health_task = self._health_task, None
-        self.health = None
-        if warm is not None:
-            warm.cancel()
-        if health_task is not None and health_task is not asyncio.current_task():
-            health_task.cancel()
-        if watch is not None and not watch.done():
+        cancelled = self._cancel_watches()
+        if watch is not None and not watch.done() and watch is not asyncio.current_task():
             watch.cancel()
+            cancelled.append(watch)
         if proc is not None and proc.returncode is None:
             stopping(proc.pid)
             kill_tree(proc.pid, signal.SIGTERM)
@@ -233,6 +256,8 @@ class Run:
             kill_tree(proc.pid, signal.SIGKILL, include_root=False)
         if reader is not None:
             await reader.finish()
+        if cancelled:  # none left pending for a closing event loop
+            await asyncio.wait(cancelled, timeout=STOP_GRACE_SECONDS)
         cleanup_run_dir(self.spec)
 
     def kill_now(self) -> None:

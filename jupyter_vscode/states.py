@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 
 
 class State(str, enum.Enum):
@@ -73,6 +74,9 @@ class StateMachine:
         self._state = initial
         #: state changes so far (tests check that each is logged once)
         self.changes = 0
+        #: called with (old, new, reason) right after each change, before anything else runs
+        #: (tests fire requests in the instant after a change)
+        self.listeners: list[Callable[[State, State, str], None]] = []
 
     @property
     def state(self) -> State:
@@ -98,4 +102,6 @@ class StateMachine:
         self._state = new
         self.changes += 1
         self._log.log(level, "[jupyter-vscode] state %s -> %s: %s", old.value, new.value, reason)
+        for listener in list(self.listeners):
+            listener(old, new, reason)
         return True

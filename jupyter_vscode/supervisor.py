@@ -9,7 +9,9 @@ use for ``idle_timeout`` seconds is stopped (idle.py).
 
 Each start is a Run (run.py): it owns that process's life (launch, readiness, output, exit,
 health probes, kill, run dir) and reports its exit and a failed health check here. This module
-owns the decisions: the state, changed only through ``_enter`` (states.py: the allowed
+owns the decisions: who may start it (``refusal``: nothing once Jupyter's shutdown has begun
+or while a stop is under way; after a stop asked for, or an idle stop, only a user's page load
+or a restart), the state, changed only through ``_enter`` (states.py: the allowed
 changes, each logged once), failures counted and whether to give up, in one place
 (``_gave_up``), the backoff, the idle stop, status() and endpoint() (where code-server answers,
 asked for by the proxy route, which never sees its connections).
@@ -24,19 +26,37 @@ import os
 import time
 from collections.abc import Callable
 
+from .background import Background
 from .codeserver import Endpoint, remove_stale_run_dirs
 from .config import VSCode
 from .health import HealthTracker
 from .idle import Idle
 from .locate import NotInstalled, find_code_server
 from .proclog import ProcessLog
-from .run import Run, StartFailed
+from .run import STOP_GRACE_SECONDS, Run, StartFailed, port_taken
 from .states import State, StateMachine
 
-__all__ = ["NotInstalled", "StartFailed", "State", "Supervisor"]
+__all__ = ["NotInstalled", "StartFailed", "StartRefused", "State", "Supervisor"]
 
 QUICK_EXIT_SECONDS = 10.0
 """A non-zero exit sooner than this after becoming ready counts as a failed start."""
+
+
+SHUTTING_DOWN = "Jupyter is shutting down: VS Code is not started again"
+#: Why code-server stays stopped after a stop asked for (API, "Stop VS Code").
+STOPPED_HOLD = "VS Code was stopped"
+#: ... and after an idle stop (c.VSCode.idle_timeout).
+IDLE_HOLD = "VS Code was stopped after being idle"
+
+
+class StartRefused(StartFailed):
+    """A start nobody may make now (see Supervisor.refusal): ``final`` once Jupyter is shutting
+    down; otherwise a stop is under way, or code-server was stopped and only a page load or a
+    restart starts it again."""
+
+    def __init__(self, message: str, final: bool = False):
+        super().__init__(message)
+        self.final = final
 
 
 class _GaveUp(StartFailed):
@@ -51,8 +71,17 @@ class Supervisor:
         root_dir: str,
         log: logging.Logger,
         clock: Callable[[], float] = time.monotonic,
+        shutting_down: Callable[[], bool] = lambda: False,
     ):
         self.config = config
+        #: Whether Jupyter's shutdown has begun (its signal handler says so before it calls
+        #: the extension's stop): from then on nothing starts code-server.
+        self._shutting_down = shutting_down
+        self._closed = False
+        #: Why code-server stays stopped until a user's page load or a restart (a stop asked
+        #: for, an idle stop); None: any request starts it (e.g. after a crash).
+        self.held: str | None = None
+        self.background = Background(log)
         self.root_dir = root_dir
         self.log = log
         self._clock = clock
@@ -74,9 +103,12 @@ class Supervisor:
         #: Use of VS Code and idle stops (idle.py); the proxy route reports traffic to it.
         self.idle = Idle(log, clock)
         self._user_data_dir_bytes = os.path.expanduser(config.user_data_dir).encode()
-        self._stopping = False
+        #: stops under way (a restart's, an idle stop, Jupyter's shutdown may overlap)
+        self._stopping = 0
         #: Held while a start or a stop changes the process, the run dir and the socket.
         self._lifecycle = asyncio.Lock()
+        #: One restart at a time: a second one waits and then makes its own.
+        self._restarting = asyncio.Lock()
         self.output = ProcessLog(config.log_dir, log)
         # what a Jupyter server killed outright left behind (an orphaned extension host)
         remove_stale_run_dirs()
@@ -86,6 +118,10 @@ class Supervisor:
     @property
     def state(self) -> State:
         return self._machine.state
+
+    def on_state_change(self, listener: Callable[[State, State, str], None]) -> None:
+        """Call ``listener(old, new, reason)`` right after each change of state."""
+        self._machine.listeners.append(listener)
 
     @property
     def user_data_dir_bytes(self) -> bytes:
@@ -136,6 +172,8 @@ class Supervisor:
             "workbench_starting": self.idle.workbench_starting(),
             "healthy": self.is_healthy(),
             "health_restarts": self.health_restarts,
+            "held": self.held,
+            "shutting_down": self.closed(),
         }
 
     def is_healthy(self) -> bool | None:
@@ -145,45 +183,79 @@ class Supervisor:
             return None
         return self.health.healthy
 
-    def start_soon(self) -> asyncio.Task[None]:
-        """Start code-server unless it runs or is starting; return the shared start task."""
+    def closed(self) -> bool:
+        """Jupyter's shutdown has begun: code-server is never started again by this server."""
+        return self._closed or self._shutting_down()
+
+    def refusal(self, by_user: bool) -> StartRefused | None:
+        """Why a start may not be made now, or None. ``by_user``: a user's page load or a
+        restart asked for; other starts (a tab's requests and reconnections, a timer) are
+        automatic, and don't undo a stop that was asked for."""
+        if self.closed():
+            return StartRefused(SHUTTING_DOWN, final=True)
+        if self._stopping:
+            return StartRefused("VS Code is being stopped; start it again once it has stopped")
+        if self.held is not None and not by_user:
+            return StartRefused(f"{self.held}; reload the page to start it again")
+        return None
+
+    def start_soon(self, by_user: bool = False) -> asyncio.Task[None] | None:
+        """Start code-server unless it runs or is starting; return the shared start task, or
+        None if a start may not be made now (``refusal``)."""
         if self._start_task is None or self._start_task.done():
-            self._start_task = asyncio.ensure_future(self._start_loop())
-            # Retrieve the exception so asyncio doesn't warn when nobody awaits this task.
-            self._start_task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            refused = self.refusal(by_user)
+            if refused is not None:
+                self.log.debug("[jupyter-vscode] not starting code-server: %s", refused)
+                return None
+            self.held = None  # a start that may be made ends what held it
+            self._start_task = self.background.spawn(self._start_loop(), "start")
         return self._start_task
 
-    async def ensure_started(self, timeout: float | None = None) -> None:
-        """Return once code-server answers; raise NotInstalled or StartFailed otherwise.
+    async def ensure_started(self, timeout: float | None = None, by_user: bool = False) -> None:
+        """Return once code-server answers; raise StartRefused (``refusal``), NotInstalled or
+        StartFailed otherwise.
 
         Any number of concurrent callers share one start. A supervisor that gave up (state
         failed) stays failed until restart() is called.
         """
         if self.is_running():
             return
+        refused = self.refusal(by_user)
+        if refused is not None:
+            raise refused
         if self.state is State.FAILED:
             raise StartFailed(self.error)
-        task = self.start_soon()
+        task = self.start_soon(by_user)
+        assert task is not None  # refusal() said yes, and nothing awaited since
         if timeout is None:
             await asyncio.shield(task)
         else:
             await asyncio.wait_for(asyncio.shield(task), timeout)
 
-    async def stop(self, reason: str = "stop asked for") -> None:
-        """Stop code-server and everything it started. Idempotent."""
-        self._stopping = True
+    async def stop(self, reason: str = "stop asked for", hold: str | None = STOPPED_HOLD) -> None:
+        """Stop code-server and everything it started. Idempotent. Until it has stopped
+        nothing starts it; after that, with ``hold``, only a page load or a restart does."""
+        self._stopping += 1
         try:
+            if hold is not None and not self.closed():
+                self.held = hold
             if self._start_task is not None and not self._start_task.done():
                 self._start_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._start_task
-            # A start that begins while we wait (a browser reconnecting) must not interleave
-            # with this stop: it would get its run directory removed under it.
             async with self._lifecycle:
                 await self._terminate()
                 self._enter(State.STOPPED, reason)
         finally:
-            self._stopping = False
+            self._stopping -= 1
+
+    async def shutdown(self) -> None:
+        """Jupyter is shutting down: stop code-server for good (a start in flight is ended,
+        nothing starts it again) and end every background task."""
+        self._closed = True
+        self.held = None
+        await self.stop("Jupyter is shutting down", hold=None)
+        await self.background.close(STOP_GRACE_SECONDS)
 
     def reset_failures(self) -> None:
         """Forget past failures (a user asked for a restart): the next start is immediate."""
@@ -193,10 +265,15 @@ class Supervisor:
             self._enter(State.STOPPED, "restart asked for: past failures forgotten")
 
     async def restart(self) -> None:
-        """Stop, forget past failures, start again and wait until it answers."""
-        await self.stop("restart asked for")
-        self.reset_failures()
-        await self.ensure_started()
+        """Stop, forget past failures, start again and wait until it answers: one operation
+        (one restart at a time); a shutdown that begins meanwhile ends it with StartRefused."""
+        async with self._restarting:
+            refused = self.refusal(by_user=True)
+            if refused is not None:
+                raise refused
+            await self.stop("restart asked for", hold=None)
+            self.reset_failures()
+            await self.ensure_started(by_user=True)
 
     def kill_now(self) -> None:
         """Synchronous last-resort cleanup (interpreter exit)."""
@@ -235,6 +312,16 @@ class Supervisor:
     # ---------------------------------------------------------------- starting
 
     async def _start_loop(self) -> None:
+        try:
+            await self._start_attempts()
+        except asyncio.CancelledError:
+            # ended by a stop or the shutdown: its waiters get why, as for any refusal
+            refused = self.refusal(by_user=True)
+            if refused is None:
+                raise
+            raise refused from None
+
+    async def _start_attempts(self) -> None:
         while True:
             if self.state is State.FAILED:  # given up meanwhile (a health-check restart's)
                 raise _GaveUp(self.error)
@@ -246,7 +333,7 @@ class Supervisor:
             try:
                 await self._start_once()
                 return
-            except _GaveUp:
+            except (_GaveUp, StartRefused):
                 raise
             except NotInstalled as e:
                 self.error = f"{e}; {e.hint}"
@@ -271,12 +358,16 @@ class Supervisor:
     async def _start_once_locked(self) -> None:
         if self.state is State.FAILED:  # given up while this start waited for the lock
             raise _GaveUp(self.error)
+        if self.closed():  # however it got here, nothing starts once the shutdown has begun
+            raise StartRefused(SHUTTING_DOWN, final=True)
         await self._terminate()  # leftovers of an earlier run, if any
         self._enter(State.STARTING, "starting code-server")
         lookup = find_code_server(self.config.code_server, self.config.setting("code_server"))
         if lookup.path is None:
             raise NotInstalled(lookup)
         self.executable = lookup.path
+        await port_taken(self.config)
+        # The run dir is made here, and the run is ours to end from here (no await between).
         run = Run(
             self.config,
             lookup.path,
@@ -285,9 +376,9 @@ class Supervisor:
             self.log,
             self._clock,
             self._saw_version,
+            self.background,
         )
         self._user_data_dir_bytes = os.path.expanduser(self.config.user_data_dir).encode()
-        await run.check_port()
         self._run = run
         self._starts += 1
         if self._starts > 1:
@@ -298,6 +389,9 @@ class Supervisor:
         except BaseException:
             await self._terminate()
             raise
+        if self.closed():  # Jupyter's shutdown began while it started: it must not run on
+            await self._terminate()
+            raise StartRefused(SHUTTING_DOWN, final=True)
         self.error = ""
         ready = f"code-server {self.version or ''} ready (pid {self.pid}) on {run.spec.address}"
         self._enter(State.RUNNING, ready)
@@ -305,9 +399,13 @@ class Supervisor:
         # the idle stop (idle.py) ends, as the run's watches do, when it is no longer alive
         self.idle.code_server_ready()
         if self.config.idle_timeout > 0:
-            self._idle_task = asyncio.ensure_future(
-                self.idle.watch(self.config.idle_timeout, run.alive, self.stop)
+            self._idle_task = self.background.spawn(
+                self.idle.watch(self.config.idle_timeout, run.alive, self._idle_stop),
+                f"idle stop of pid {self.pid}",
             )
+
+    async def _idle_stop(self, reason: str) -> None:
+        await self.stop(reason, hold=IDLE_HOLD)
 
     def _saw_version(self, version: str) -> None:
         self.version = version
@@ -365,8 +463,7 @@ class Supervisor:
             if self._gave_up(f"code-server {why}; it was killed"):
                 return
             self._enter(State.STOPPED, f"code-server (pid {run.pid}) killed; starting it again")
-        if not self._stopping:
-            self.start_soon()  # its pause grows with the failures, as after a crash
+        self.start_soon()  # unless refused; its pause grows with the failures, as after a crash
 
     async def _terminate(self) -> None:
         # Take the current run before the first await, so that whatever runs meanwhile sees

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Callable
+from typing import Any
 
 from tornado import httputil, iostream
 from tornado.tcpclient import TCPClient
@@ -213,10 +214,11 @@ async def relay(
     # delayed ACK (up to 40 ms), and a workbench load is a chain of such replies.
     browser.set_nodelay(True)
     backend.set_nodelay(True)
-    directions = {
-        asyncio.ensure_future(pump(browser, backend, on_client_data)),
-        asyncio.ensure_future(pump(backend, browser)),
-    }
+    up = asyncio.ensure_future(pump(browser, backend, on_client_data))
+    up.set_name("jupyter-vscode: websocket relay, browser to code-server")
+    down = asyncio.ensure_future(pump(backend, browser))
+    down.set_name("jupyter-vscode: websocket relay, code-server to browser")
+    directions = {up, down}
     try:
         _, pending = await asyncio.wait(directions, return_when=asyncio.FIRST_COMPLETED)
         if pending:
@@ -226,3 +228,38 @@ async def relay(
             task.cancel()
         browser.close()
         backend.close()
+
+
+class Relays:
+    """The websocket connections being relayed, so that Jupyter's shutdown ends each one (and
+    its tasks) instead of leaving them to a closing event loop."""
+
+    def __init__(self) -> None:
+        self._open: dict[asyncio.Task[Any], tuple[iostream.IOStream, iostream.IOStream]] = {}
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    async def run(
+        self,
+        browser: iostream.IOStream,
+        backend: iostream.IOStream,
+        on_client_data: Callable[[bytes], None] | None = None,
+    ) -> None:
+        """relay(), noted as open until it ends."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._open[task] = (browser, backend)
+        try:
+            await relay(browser, backend, on_client_data)
+        finally:
+            self._open.pop(task, None)
+
+    async def close_all(self, timeout: float) -> None:
+        """Close every relayed connection and wait (up to ``timeout``) for its relay to end."""
+        for browser, backend in list(self._open.values()):
+            browser.close()
+            backend.close()
+        tasks = [t for t in self._open if t is not asyncio.current_task()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)

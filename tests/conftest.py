@@ -7,6 +7,7 @@ fixtures, some of them defined in support modules (imported below for pytest to 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from traitlets.config import Config
@@ -84,13 +85,14 @@ def supervisor(jp_serverapp):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def jupyter_process(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """start(code_server, extra=None, port=None) -> a ready JupyterProcess in tmp_path."""
+    """start(code_server, extra=None, port=None, **kw) -> a ready JupyterProcess in tmp_path
+    (``kw``: JupyterProcess's keyword arguments, e.g. env)."""
     started: list[JupyterProcess] = []
 
     def start(
-        code_server: str, extra: list[str] | None = None, port: int | None = None
+        code_server: str, extra: list[str] | None = None, port: int | None = None, **kw: Any
     ) -> JupyterProcess:
-        jp = JupyterProcess(tmp_path, code_server, extra, port)
+        jp = JupyterProcess(tmp_path, code_server, extra, port, **kw)
         started.append(jp)
         jp.wait_ready()
         return jp

@@ -16,6 +16,7 @@ from jupyter_vscode.idle import STARTUP_LIMIT, STARTUP_QUIET
 from jupyter_vscode.supervisor import Supervisor
 
 from .support.procs import wait_until
+from .support.route import PAGE_LOAD
 
 UDD = b"/home/u/.local/share/code-server"
 
@@ -246,13 +247,19 @@ async def test_opening_vscode_counts_as_activity(jp_fetch):
 
 
 @pytest.mark.vscode(idle_timeout=1.0)
-async def test_idle_timeout_stops_and_next_request_restarts(jp_fetch, supervisor):
+async def test_idle_timeout_stops_and_next_page_load_restarts(jp_fetch, supervisor):
+    """After an idle stop an open tab's requests start nothing (its session is gone); a page
+    load (the reload VS Code offers) starts it again."""
     assert (await jp_fetch("vscode/", raise_error=False)).code == 200
     first = supervisor.pid
     await wait_until(lambda: supervisor.state.value == "stopped", timeout=10)
     assert supervisor.status()["idle_stops"] == 1
-    assert (await jp_fetch("vscode/", raise_error=False)).code == 200
-    assert supervisor.pid != first
+    assert supervisor.status()["held"] == "VS Code was stopped after being idle"
+    assert (await jp_fetch("vscode", "x", raise_error=False)).code == 503
+    assert supervisor.state.value == "stopped"
+    page = await jp_fetch("vscode/", headers=dict(PAGE_LOAD), raise_error=False)
+    assert page.code == 200
+    assert supervisor.pid != first and supervisor.status()["held"] is None
 
 
 @pytest.mark.vscode(idle_timeout=2.0)

@@ -57,5 +57,4 @@ def test_rerun_of_installed_version_is_a_quick_noop(tmp_path: Path) -> None:
 
     # And the launcher the extension runs works and is that version.
     out = real_version_output(layout.bin_link, tmp_path)
-    # (code-server first logs "Wrote default config file ..." on stdout)
     assert f"\n{current.version} " in f"\n{out}", out

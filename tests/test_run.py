@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
+from jupyter_vscode.background import Background
 from jupyter_vscode.config import VSCode
 from jupyter_vscode.proclog import ProcessLog
 from jupyter_vscode.run import Run, StartFailed
@@ -44,7 +45,7 @@ def make_run(tmp_path: Path, stub_code_server):  # type: ignore[no-untyped-def]
         output = ProcessLog(config.log_dir, LOG)
         run = Run(
             config, str(stub_code_server), str(tmp_path), output, LOG, time.monotonic,
-            versions.append,
+            versions.append, Background(LOG),
         )  # fmt: skip
         made.append((run, output))
         return run

@@ -20,6 +20,7 @@ from traitlets.config import Config
 from jupyter_vscode.config import VSCode
 
 from .support.procs import pid_alive, wait_until
+from .support.route import PAGE_LOAD
 
 
 async def get(jp_fetch, *parts, **kw):
@@ -306,19 +307,26 @@ async def test_launcher_endpoint(jp_fetch):
     assert data == {"enabled": True, "title": "Code Editor", "category": "Tools", "url": "vscode/"}
 
 
-async def test_request_during_stop_gets_a_working_code_server(
+async def test_request_during_stop_starts_nothing_and_a_page_load_after_it_does(
     jp_fetch, supervisor, stub_code_server
 ):
-    """A browser reconnecting while a stop (API, idle stop) waits for code-server to exit must
-    not interleave with it: the start waits, and the new code-server keeps its socket."""
+    """A browser request while a stop (API, idle stop) waits for code-server to exit gets a
+    503 and starts nothing (it would get its run directory removed under it); after the stop
+    a tab's requests still start nothing, and a user's page load starts a code-server that
+    keeps its socket."""
     stub_code_server.exit_slowly_on_term(1.0)
     assert (await get(jp_fetch, "vscode/")).code == 200
     stopping = asyncio.ensure_future(supervisor.stop())
     await asyncio.sleep(0.3)
-    during = asyncio.ensure_future(get(jp_fetch, "vscode", "x"))
+    during = await get(jp_fetch, "vscode", "x")
+    assert during.code == 503, during.body
+    assert "being stopped" in json.loads(during.body)["message"]
     await stopping
-    r = await during
-    assert r.code == 200
-    assert supervisor.is_running()
+    after = await get(jp_fetch, "vscode", "y")
+    assert after.code == 503 and json.loads(after.body)["message"].startswith("VS Code was stopped")
+    assert len(stub_code_server.runs()) == 1 and supervisor.state.value == "stopped"
+    page = await get(jp_fetch, "vscode/", headers=dict(PAGE_LOAD))
+    assert page.code == 200
+    assert supervisor.is_running() and len(stub_code_server.runs()) == 2
     assert os.path.exists(supervisor.socket_path)
-    assert (await get(jp_fetch, "vscode", "y")).code == 200
+    assert (await get(jp_fetch, "vscode", "z")).code == 200

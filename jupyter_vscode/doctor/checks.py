@@ -22,7 +22,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from ..codeserver import CONFIG_YAML, child_env
+from ..codeserver import NO_CONFIG_FILE, child_env
 from ..config import VSCode
 from ..installer import compat
 from ..installer.errors import KERBEROS_REMEDY
@@ -110,16 +110,14 @@ def _tail(text: str, n: int = OUTPUT_LINES) -> str:
 
 @doctor_check("code-server version")
 def check_version(c: Named, found: Found) -> Check:
-    """``code-server --version`` with a throwaway --config, so ~/.config stays untouched."""
+    """``code-server --version`` with no config file (NO_CONFIG_FILE), so ~/.config stays
+    untouched."""
     if found.path is None:
         return _not_run(c, found)
     with tempfile.TemporaryDirectory(prefix="jupyter-vscode-doctor-") as tmp:
-        config = os.path.join(tmp, "config.yaml")
-        with open(config, "w") as f:
-            f.write(CONFIG_YAML)
         try:
             proc = subprocess.run(
-                [found.path, "--version", "--config", config],
+                [found.path, "--version", "--config", NO_CONFIG_FILE],
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,

@@ -2,7 +2,7 @@
 
 Runs the installed code-server's own ``--install-extension`` (marketplace IDs or ``.vsix``
 files) with the given ``--user-data-dir`` / ``--extensions-dir`` (target.py works out the
-Jupyter server's) and a throw-away ``--config``, so nothing is written to ~/.config.
+Jupyter server's) and no config file (NO_CONFIG_FILE), so nothing is written to ~/.config.
 ``--gallery URL`` sets code-server's ``EXTENSIONS_GALLERY`` for a private or Open VSX gallery.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..codeserver import child_env
+from ..codeserver import NO_CONFIG_FILE, child_env
 from . import errors
 from .report import Reporter
 
@@ -101,7 +101,7 @@ def install_extensions(
         cmd = [
             str(executable),
             "--config",
-            os.path.join(tmp, "config.yaml"),
+            NO_CONFIG_FILE,
             "--user-data-dir",
             str(dirs.user_data_dir),
             "--extensions-dir",

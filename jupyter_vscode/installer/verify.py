@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..codeserver import NO_CONFIG_FILE
 from . import errors
 from .procrun import run_captured
 
@@ -18,14 +19,14 @@ _VERSION_LINE = re.compile(r"^(\d+\.\d+\.\d+\S*)\s", re.MULTILINE)
 def verify_executable(executable: Path, version: str, log: Path | None) -> str:
     """Run ``executable --version`` and check it reports ``version``; return its output line.
 
-    Passes ``--config`` and XDG dirs in a temp dir: code-server writes a default config file
-    and log dirs on any run, and a check must not touch the user's ~/.config or ~/.local.
+    Passes no config file (NO_CONFIG_FILE) and XDG dirs in a temp dir: code-server writes
+    log dirs on any run, and a check must not touch the user's ~/.config or ~/.local.
     """
     with tempfile.TemporaryDirectory(prefix="jupyter-vscode-verify-") as tmp:
         env = dict(os.environ)
         env["XDG_CONFIG_HOME"] = os.path.join(tmp, "config")
         env["XDG_DATA_HOME"] = os.path.join(tmp, "data")
-        cmd = [str(executable), "--version", "--config", os.path.join(tmp, "config.yaml")]
+        cmd = [str(executable), "--version", "--config", NO_CONFIG_FILE]
         try:
             proc = run_captured(cmd, timeout=120, env=env)
         except subprocess.TimeoutExpired:

@@ -47,8 +47,7 @@ fi
 
 # -- code-server ----------------------------------------------------------------------------
 CS=$PREFIX/code-server/bin/code-server
-# code-server writes ~/.config/code-server/config.yaml unless given one: a throwaway one here
-PROBE_CONFIG=$PREFIX/probe-config.yaml
+# code-server writes a config file (with a password) unless given one that exists: /dev/null
 found=$("$PY" -c 'from jupyter_vscode.locate import find_code_server as f; print(f().path or "")')
 real=$(readlink -f "${found:-/nonexistent}")
 install_root=$(dirname "$(dirname "$real")")
@@ -66,6 +65,5 @@ else
     "$PY" -m jupyter_vscode.cli install -q --prefix "$PREFIX/code-server"
 fi
 chmod -R a+rX "$PREFIX/code-server"
-"$CS" --version --config "$PROBE_CONFIG" | head -1
-rm -f "$PROBE_CONFIG"
+"$CS" --version --config /dev/null | head -1
 echo "hub test prefix ready: $PREFIX"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_vscode.codeserver import NO_CONFIG_FILE
 from jupyter_vscode.installer import Layout
 from jupyter_vscode.installer.standalone import release_arch
 from jupyter_vscode.paths import default_install_prefix
@@ -127,7 +128,7 @@ def code_server_tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
     real = need_real_code_server()
     work = tmp_path_factory.mktemp("tarball")
     first = subprocess.run(
-        [real, "--version", "--config", str(work / "config.yaml")],
+        [real, "--version", "--config", NO_CONFIG_FILE],
         capture_output=True,
         text=True,
         check=True,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_vscode.codeserver import NO_CONFIG_FILE
 from jupyter_vscode.installer import InstallOptions, Reporter, checksums, install
 from jupyter_vscode.installer.standalone import release_arch
 
@@ -176,10 +177,10 @@ def marker_of(prefix: Path, version: str = "4.20.0") -> dict[str, str]:
 
 
 def real_version_output(launcher: Path, tmp_path: Path) -> str:
-    """What a real code-server LAUNCHER prints for --version, with its config file and data
-    dir in TMP_PATH (its first run writes a default config there and says so on stdout)."""
+    """What a real code-server LAUNCHER prints for --version, with no config file and its
+    data dir in TMP_PATH."""
     out = subprocess.run(
-        [str(launcher), "--version", "--config", str(tmp_path / "config.yaml")],
+        [str(launcher), "--version", "--config", NO_CONFIG_FILE],
         capture_output=True,
         text=True,
         timeout=120,

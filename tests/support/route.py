@@ -3,7 +3,16 @@ as the real-code-server tests make them, and raw ones that carry only what a tes
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pytest
+
+#: The headers of a user's page load (a click, a reload): it may start a code-server that was
+#: stopped; other requests may not (Supervisor.refusal). Read-only: jp_fetch adds its token
+#: to the headers dict it is given, so pass ``dict(PAGE_LOAD)``.
+PAGE_LOAD = MappingProxyType(
+    {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
+)
 
 
 async def get(jp_fetch, *parts, **kw):  # type: ignore[no-untyped-def]

@@ -1,0 +1,94 @@
+"""Shutdown is final, for a real `jupyter server` process: SIGTERM while a start of code-server
+is in flight (its process spawned, not answering yet) ends it, starts nothing after, leaves no
+run folder or process, and Jupyter's log has no traceback and no task destroyed pending. With
+the stub and with the real code-server."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import urllib.error
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jupyter_vscode.codeserver import GROUP_FILE, RUN_DIR_PREFIX
+
+from .support.procs import pid_alive
+
+BAD_LINES = (
+    "Traceback",
+    "Task was destroyed",
+    "Event loop is closed",
+    "tasks still running at shutdown",
+    "coroutine was never awaited",
+)
+
+
+@pytest.fixture
+def run_base() -> Iterator[Path]:
+    """The Jupyter process's XDG_RUNTIME_DIR (its run folders): the test's own, under TMPDIR,
+    short enough for a unix socket path."""
+    base = Path(tempfile.mkdtemp(prefix="jv-"))
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout}s"
+        time.sleep(0.005)
+
+
+def spawned_group(base: Path) -> int | None:
+    """The process group of a code-server spawned in one of ``base``'s run folders."""
+    for folder in base.glob(RUN_DIR_PREFIX + "*"):
+        try:
+            return int((folder / GROUP_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+@pytest.mark.parametrize(
+    "code_server", ["stub", pytest.param("real", marks=pytest.mark.codeserver)]
+)
+def test_sigterm_while_a_start_is_in_flight_leaves_nothing(
+    jupyter_process, code_server_exe, stub_code_server, run_base, code_server
+):
+    if code_server == "stub":
+        stub_code_server.start_slowly(5.0)
+    jp = jupyter_process(code_server_exe, env={"XDG_RUNTIME_DIR": str(run_base)})
+    answers: list[object] = []
+
+    def first_request() -> None:
+        try:
+            with jp.request("vscode/x", timeout=60) as r:
+                answers.append(r.status)
+        except urllib.error.HTTPError as e:
+            answers.append(e.code)
+        except OSError as e:  # Jupyter went away before answering
+            answers.append(e)
+
+    requester = threading.Thread(target=first_request, daemon=True)
+    requester.start()
+    wait_for(lambda: spawned_group(run_base) is not None, 60, "code-server spawned")
+    group = spawned_group(run_base)
+    jp.proc.send_signal(signal.SIGTERM)  # the start is in flight
+    assert jp.proc.wait(30) == 0
+    requester.join(70)
+    assert answers and answers[0] != 200, answers
+    log = jp.log_path.read_text()
+    for bad in BAD_LINES:
+        assert bad not in log, log
+    assert "received signal 15" in log
+    after = log.split("received signal 15", 1)[1]
+    assert "-> starting" not in after and "starting code-server:" not in after, after
+    assert list(run_base.iterdir()) == []
+    assert group is not None
+    wait_for(lambda: not pid_alive(group), 15, "code-server gone")
