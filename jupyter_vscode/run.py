@@ -27,6 +27,7 @@ from .codeserver import (
     cleanup_run_dir,
     http_probe,
     http_probe_port,
+    remove_dead_socket,
     spawn,
 )
 from .config import VSCode
@@ -116,6 +117,8 @@ class Run:
     async def spawn(self) -> int:
         """Start the process and read its output; return its pid."""
         spec = self.spec
+        if spec.session_socket:  # one an earlier run left (e.g. killed with its Jupyter)
+            remove_dead_socket(spec.session_socket)
         self.output.mark(f"starting: {' '.join(spec.argv)}")
         self.log.info("[jupyter-vscode] starting code-server: %s", " ".join(spec.argv))
         try:
@@ -251,6 +254,11 @@ class Run:
             kill_tree(proc.pid, signal.SIGKILL)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(proc.wait(), STOP_GRACE_SECONDS)
+            # killed processes hold their sockets until they are gone: only then is what
+            # they leave (the session socket) recognisably dead
+            killed = time.monotonic() + 1.0
+            while group_alive(proc.pid) and time.monotonic() < killed:
+                await asyncio.sleep(0.02)
             self.output.mark(f"code-server (pid {proc.pid}) stopped")
         elif proc is not None:
             kill_tree(proc.pid, signal.SIGKILL, include_root=False)

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyter_vscode import codeserver
 from jupyter_vscode.background import PREFIX
 from jupyter_vscode.codeserver import NO_CONFIG_FILE, RUN_DIR_PREFIX
 from jupyter_vscode.states import State
@@ -127,6 +129,7 @@ async def test_a_start_in_flight_when_shutdown_begins_is_ended_and_nothing_start
 
 @BOTH
 @pytest.mark.parametrize("how", ["stop", "shutdown"])
+@pytest.mark.vscode(idle_timeout=600.0, health_timeout=30.0)  # an idle watch, health probes
 async def test_requests_in_the_instant_after_stopped_start_nothing(
     jp_fetch, jp_ws_fetch, jp_serverapp, supervisor, run_base, code_server, how
 ):
@@ -165,8 +168,7 @@ async def test_requests_in_the_instant_after_stopped_start_nothing(
     assert supervisor.state is State.STOPPED and supervisor.pid is None
     assert not pid_alive(pid)
     assert run_dirs(run_base) == []
-    if how == "shutdown":
-        assert our_tasks() == []
+    assert our_tasks() == []  # no health probe, idle watch or restart timer left to fire
 
 
 @BOTH
@@ -244,3 +246,34 @@ async def test_a_socket_path_too_long_is_a_clear_error_and_leaves_no_folder(
     assert "more than the 107 a unix socket path may have" in message(answer)
     assert "set XDG_RUNTIME_DIR (or TMPDIR) to a shorter directory" in supervisor.error
     assert run_dirs(deep) == []
+
+
+def test_a_run_folder_is_stale_once_its_jupyter_server_is_gone(tmp_path):
+    """The next Jupyter server removes the run folders of one that was killed outright: its
+    pid is gone, or is another process now (same pid, another start time); live owners' and
+    unrecognisable folders stay."""
+    mine = codeserver._owner_name()  # this process: a live owner
+    pid, started = mine[len(RUN_DIR_PREFIX) :].split("-")[:2]
+    gone = _a_gone_pid()
+    names = {
+        "live": f"{mine}live0001",
+        "dead": f"{RUN_DIR_PREFIX}{gone}-{started}-dead0001",
+        "reused": f"{RUN_DIR_PREFIX}{pid}-{int(started) + 1}-reused01",
+        "legacy-dead": f"{RUN_DIR_PREFIX}legacy01",
+        "unknown": f"{RUN_DIR_PREFIX}unknown1",
+    }
+    for name in names.values():
+        (tmp_path / name).mkdir()
+    (tmp_path / names["legacy-dead"] / codeserver.OWNER_FILE).write_text(str(gone))
+    removed = codeserver.remove_stale_run_dirs(str(tmp_path))
+    assert sorted(Path(p).name for p in removed) == sorted(
+        names[k] for k in ("dead", "reused", "legacy-dead")
+    )
+    assert sorted(run_dirs(tmp_path)) == sorted([names["live"], names["unknown"]])
+
+
+def _a_gone_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait(10)
+    assert not pid_alive(proc.pid)
+    return proc.pid

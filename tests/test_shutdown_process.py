@@ -90,5 +90,23 @@ def test_sigterm_while_a_start_is_in_flight_leaves_nothing(
     after = log.split("received signal 15", 1)[1]
     assert "-> starting" not in after and "starting code-server:" not in after, after
     assert list(run_base.iterdir()) == []
+    assert list(Path(jp.env["HOME"]).rglob("config.yaml")) == []  # code-server's default
     assert group is not None
     wait_for(lambda: not pid_alive(group), 15, "code-server gone")
+
+
+def test_the_next_jupyter_removes_the_run_folder_of_one_killed_outright(
+    jupyter_process, stub_code_server, run_base
+):
+    env = {"XDG_RUNTIME_DIR": str(run_base)}
+    jp = jupyter_process(str(stub_code_server), env=env)
+    with jp.request("vscode/x") as r:
+        assert r.status == 200
+    (left,) = run_base.iterdir()
+    group = int((left / GROUP_FILE).read_text())
+    jp.proc.kill()  # no cleanup at all
+    jp.proc.wait(10)
+    assert left.exists()
+    wait_for(lambda: not pid_alive(group), 15, "code-server ended by its parent-death signal")
+    jupyter_process(str(stub_code_server), env=env)  # ready: its supervisor was made
+    assert not left.exists()
