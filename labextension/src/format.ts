@@ -52,6 +52,11 @@ export function statusSummary(
   if (status.uptime !== null && status.state === 'running') {
     facts.push(trans.__('up %1', formatDuration(status.uptime, trans)));
   }
+  if (status.shutting_down) {
+    facts.push(trans.__('Jupyter is shutting down'));
+  } else if (status.held && status.state === 'stopped') {
+    facts.push(status.held);
+  }
   const state = describeState(status.state, trans);
   return facts.length
     ? trans.__('%1: %2 (%3)', title, state, facts.join(', '))

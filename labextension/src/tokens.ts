@@ -124,6 +124,13 @@ export interface IVSCodeStatus {
   /** The last health probe's answer; `null` when not running or health checks are off. */
   healthy: boolean | null;
   health_restarts: number;
+  /**
+   * Why a stopped code-server waits for a page load or a restart (a stop asked
+   * for, an idle stop); `null`: any request starts it.
+   */
+  held: string | null;
+  /** Jupyter's shutdown has begun: nothing starts code-server any more. */
+  shutting_down: boolean;
 }
 
 /**
@@ -148,7 +155,9 @@ export function emptyStatus(): IVSCodeStatus {
     idle_stops: 0,
     workbench_starting: false,
     healthy: null,
-    health_restarts: 0
+    health_restarts: 0,
+    held: null,
+    shutting_down: false
   };
 }
 

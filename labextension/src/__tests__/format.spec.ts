@@ -68,6 +68,18 @@ describe('statusSummary', () => {
       'Code',
       { state: 'failed', pid: 7, uptime: 3, error: 'boom' },
       'Code: failed'
+    ],
+    [
+      'says why a stopped code-server waits for a page load',
+      'VS Code',
+      { state: 'stopped', held: 'VS Code was stopped after being idle' },
+      'VS Code: stopped (VS Code was stopped after being idle)'
+    ],
+    [
+      'says Jupyter is shutting down',
+      'VS Code',
+      { state: 'stopping', shutting_down: true },
+      'VS Code: stopping… (Jupyter is shutting down)'
     ]
   ] as const)('%s', (_name, title, fields, summary) => {
     expect(statusSummary(title, statusForTests(fields), trans)).toBe(summary);
