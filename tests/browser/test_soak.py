@@ -28,13 +28,13 @@ ROUND_LIMIT = 120  # seconds one round may take on a busy machine before pytest-
 @pytest.mark.timeout(120 + ROUNDS * ROUND_LIMIT)
 def test_soak_leaves_nothing_behind(browser, real_code_server, root_dir: Path, tmp_path: Path):
     run_base = tmp_path / "xdg-runtime"
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.set_default_timeout(60_000)
     jp = soak.start_jupyter(tmp_path, real_code_server, root_dir, run_base)
     problems: list[str] = []
-    ctx = browser.new_context(viewport=VIEWPORT)
     try:
-        ctx.set_default_timeout(60_000)
         loop = soak.Soak(jp, ctx.new_page(), root_dir, run_base)
-        rounds = []
+        rounds: list[soak.Round] = []
         print("\n" + soak.table_header())
         for n in range(1, ROUNDS + 1):
             rounds.append(loop.round(n))
@@ -47,7 +47,11 @@ def test_soak_leaves_nothing_behind(browser, real_code_server, root_dir: Path, t
     finally:
         # SIGTERM with the workbench still connected: its retries must not start code-server
         # during the shutdown, which must leave nothing (shut_down kills what is left).
-        problems += soak.shut_down(jp, root_dir, run_base)
-        ctx.close()
-        jp.stop()
+        try:
+            left = soak.shut_down(jp, root_dir, run_base)
+            print("\n".join(["after SIGTERM:", *left]) if left else "after SIGTERM: all well")
+            problems += left
+        finally:
+            ctx.close()
+            jp.stop()
     assert problems == [], "\n".join(problems)
