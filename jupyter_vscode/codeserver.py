@@ -9,12 +9,13 @@ import os
 import shutil
 import socket
 import stat
+import sys
 import tempfile
 from dataclasses import dataclass, field
 
 from .config import VSCode
 from .credentials import without_credentials
-from .proctree import kill_orphaned_group, set_parent_death_signal
+from .proctree import kill_orphaned_group, set_parent_death_signal, start_time
 from .workspace_view import keep_install_out_of_view
 
 RUN_DIR_PREFIX = "jupyter-vscode-"
@@ -112,26 +113,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _start_time(pid: int) -> str:
-    """When process ``pid`` started (clock ticks since boot, from /proc), "0" where unknown:
-    with its pid, it names one process even after the pid is reused (a container's Jupyter
-    is often pid 1 or 7 again after a restart)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            line = f.read()
-    except OSError:
-        return "0"
-    fields = line[line.rfind(b")") + 2 :].split()  # after "(comm)", which may hold spaces
-    return fields[19].decode() if len(fields) > 19 and fields[19].isdigit() else "0"
-
-
 def _owner_name() -> str:
     pid = os.getpid()
-    return f"{RUN_DIR_PREFIX}{pid}-{_start_time(pid)}-"
+    return f"{RUN_DIR_PREFIX}{pid}-{start_time(pid)}-"
 
 
-#: The longest path a unix socket may have (sun_path is 108 bytes with its final NUL).
-MAX_SOCKET_PATH = 107
+#: The longest path a unix socket may have (sun_path with its final NUL: 108 bytes on Linux,
+#: 104 on macOS).
+MAX_SOCKET_PATH = 103 if sys.platform == "darwin" else 107
 SOCKET_NAME = "code-server.sock"
 
 
@@ -154,7 +143,10 @@ def _owner_gone(path: str, name: str) -> bool:
     parts = name[len(RUN_DIR_PREFIX) :].split("-")
     if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
         pid, started = int(parts[0]), parts[1]
-        return not _pid_alive(pid) or started not in ("0", _start_time(pid))
+        if not _pid_alive(pid):
+            return True
+        now = start_time(pid)  # the same pid, another process: the owner is gone too
+        return "0" not in (started, now) and started != now
     try:
         with open(os.path.join(path, OWNER_FILE)) as f:
             owner = int(f.read().strip() or "0")
@@ -208,6 +200,14 @@ def cleanup_run_dir(spec: LaunchSpec) -> None:
     shutil.rmtree(spec.run_dir, ignore_errors=True)
     if spec.session_socket:
         remove_dead_socket(spec.session_socket)
+
+
+def is_vscode_socket(path: str) -> bool:
+    """A socket file VS Code or code-server makes for itself (vscode-ipc-*.sock for its
+    terminals' `code` command, vscode-git-*.sock, code-server's session socket), not one of
+    the user's programs in its terminals."""
+    name = os.path.basename(path)
+    return name == SESSION_SOCKET or (name.startswith("vscode-") and name.endswith(".sock"))
 
 
 def remove_dead_socket(path: str) -> None:

@@ -39,6 +39,51 @@ def _stat_fields(entry: str) -> list[str]:
     return stat[stat.rfind(")") + 2 :].split()
 
 
+def start_time(pid: int) -> str:
+    """When process ``pid`` started (clock ticks since boot), "0" where unknown: with its pid,
+    it names one process even after the pid is reused."""
+    fields = _stat_fields(str(pid))
+    return fields[19] if len(fields) > 19 and fields[19].isdigit() else "0"
+
+
+#: /proc/net/unix flags of a listening socket (__SO_ACCEPTCON)
+_LISTENING = 0x10000
+
+
+def listening_sockets(pgid: int) -> set[str]:
+    """The paths of the unix sockets that the processes of group ``pgid`` and their
+    descendants listen on (Linux /proc; empty elsewhere): what they leave behind as files when
+    they are killed (VS Code's vscode-ipc-*.sock for its terminals' `code` command, code-server's
+    session socket)."""
+    pids = {int(e) for e in _proc_entries() if _stat_fields(e)[2:3] == [str(pgid)]}
+    for pid in list(pids):
+        pids.update(descendants(pid))
+    inodes: set[str] = set()
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:["):
+                    inodes.add(link[8:-1])
+    paths: set[str] = set()
+    try:
+        with open("/proc/net/unix") as table:
+            next(table, None)
+            for line in table:
+                # Num RefCount Protocol Flags Type St Inode Path
+                parts = line.split()
+                if len(parts) >= 8 and parts[6] in inodes and int(parts[3], 16) & _LISTENING:
+                    if parts[7].startswith("/"):
+                        paths.add(parts[7])
+    except (OSError, ValueError):
+        pass
+    return paths
+
+
 def _children_map() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in _proc_entries():

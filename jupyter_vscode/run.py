@@ -27,13 +27,14 @@ from .codeserver import (
     cleanup_run_dir,
     http_probe,
     http_probe_port,
+    is_vscode_socket,
     remove_dead_socket,
     spawn,
 )
 from .config import VSCode
 from .health import HealthTracker
 from .proclog import OutputReader, ProcessLog
-from .proctree import group_alive, kill_tree
+from .proctree import group_alive, kill_tree, listening_sockets
 
 __all__ = ["PROBE_INTERVAL", "STOP_GRACE_SECONDS", "Run", "StartFailed", "port_taken"]
 
@@ -96,6 +97,9 @@ class Run:
         self.ready_at: float | None = None
         #: Its health probes (None: not running yet, or no health check).
         self.health: HealthTracker | None = None
+        #: VS Code's own sockets its processes listened on (noted before they are killed),
+        #: removed once they are dead
+        self._sockets: set[str] = set()
         self._watch_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Task[int | None] | None = None
         self._health_task: asyncio.Task[None] | None = None
@@ -208,9 +212,20 @@ class Run:
         self.output.mark(note)
         # Children (extension host, terminals) must not outlive it.
         if proc is not None:
+            self._note_sockets(proc.pid)
             kill_tree(proc.pid, signal.SIGKILL, include_root=False)
         self._cancel_watches()  # they end by themselves, but maybe only after the loop closed
+        self._cleanup()
+
+    def _note_sockets(self, pgid: int) -> None:
+        self._sockets |= {p for p in listening_sockets(pgid) if is_vscode_socket(p)}
+
+    def _cleanup(self) -> None:
+        """Remove what this run leaves: its run dir, and the sockets of VS Code's that no
+        process listens on any more (one still alive keeps its own)."""
         cleanup_run_dir(self.spec)
+        for path in self._sockets:
+            remove_dead_socket(path)
 
     def _cancel_watches(self) -> list[asyncio.Task[Any]]:
         """Cancel its warm-up and health probes (but not the caller, a health-check restart);
@@ -241,6 +256,7 @@ class Run:
             cancelled.append(watch)
         if proc is not None and proc.returncode is None:
             stopping(proc.pid)
+            self._note_sockets(proc.pid)
             kill_tree(proc.pid, signal.SIGTERM)
             deadline = time.monotonic() + STOP_GRACE_SECONDS
             try:
@@ -261,12 +277,13 @@ class Run:
                 await asyncio.sleep(0.02)
             self.output.mark(f"code-server (pid {proc.pid}) stopped")
         elif proc is not None:
+            self._note_sockets(proc.pid)
             kill_tree(proc.pid, signal.SIGKILL, include_root=False)
         if reader is not None:
             await reader.finish()
         if cancelled:  # none left pending for a closing event loop
             await asyncio.wait(cancelled, timeout=STOP_GRACE_SECONDS)
-        cleanup_run_dir(self.spec)
+        self._cleanup()
 
     def kill_now(self) -> None:
         """Synchronous last-resort cleanup (interpreter exit)."""

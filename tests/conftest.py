@@ -17,6 +17,7 @@ from .support.codeserver import require_real_code_server
 from .support.doctor import doctor, stub  # noqa: F401 - fixtures
 from .support.installer import fake_npm, prefix, release, server  # noqa: F401 - fixtures
 from .support.jupyter import JupyterProcess
+from .support.procs import run_base  # noqa: F401 - fixtures
 from .support.route import raw_fetch  # noqa: F401 - fixtures
 from .support.sandbox import sandbox  # noqa: F401 - fixtures
 from .support.stub import StubCodeServer

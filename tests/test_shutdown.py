@@ -13,12 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import stat
 import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,14 +36,9 @@ BOTH = pytest.mark.parametrize(
 RECONNECT = {"reconnectionToken": "2b4c3f9e-1d7a-4e55-9d0c-5f1e2a3b4c5d", "reconnection": "true"}
 
 
-@pytest.fixture
-def run_base(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Where code-server's run folders go (XDG_RUNTIME_DIR): the test's own, under TMPDIR
-    (CI's is in its cache dir), short enough for a unix socket path, as a real one is."""
-    base = Path(tempfile.mkdtemp(prefix="jv-"))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(base))
-    yield base
-    shutil.rmtree(base, ignore_errors=True)
+@pytest.fixture(autouse=True)
+def _runs_in_run_base(run_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(run_base))
 
 
 def run_dirs(base: Path) -> list[str]:

@@ -5,13 +5,10 @@ the stub and with the real code-server."""
 
 from __future__ import annotations
 
-import shutil
 import signal
-import tempfile
 import threading
 import time
 import urllib.error
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,15 +24,6 @@ BAD_LINES = (
     "tasks still running at shutdown",
     "coroutine was never awaited",
 )
-
-
-@pytest.fixture
-def run_base() -> Iterator[Path]:
-    """The Jupyter process's XDG_RUNTIME_DIR (its run folders): the test's own, under TMPDIR,
-    short enough for a unix socket path."""
-    base = Path(tempfile.mkdtemp(prefix="jv-"))
-    yield base
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]

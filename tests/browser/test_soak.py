@@ -26,8 +26,9 @@ ROUND_LIMIT = 120  # seconds one round may take on a busy machine before pytest-
 
 
 @pytest.mark.timeout(120 + ROUNDS * ROUND_LIMIT)
-def test_soak_leaves_nothing_behind(browser, real_code_server, root_dir: Path, tmp_path: Path):
-    run_base = tmp_path / "xdg-runtime"
+def test_soak_leaves_nothing_behind(
+    browser, real_code_server, root_dir: Path, tmp_path: Path, run_base: Path
+):
     ctx = browser.new_context(viewport=VIEWPORT)
     ctx.set_default_timeout(60_000)
     jp = soak.start_jupyter(tmp_path, real_code_server, root_dir, run_base)

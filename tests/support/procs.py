@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import tempfile
 import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 
 def free_port() -> int:
@@ -30,3 +36,13 @@ async def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05) -
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def run_base() -> Iterator[Path]:
+    """An XDG_RUNTIME_DIR of the test's own for code-server's run folders (checked for
+    leftovers without reading the shared /tmp): under TMPDIR (CI's is in its cache dir), as
+    short as a real one, since a unix socket path may not exceed 107 bytes."""
+    base = Path(tempfile.mkdtemp(prefix="jv-"))
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
