@@ -21,20 +21,31 @@ class Background:
         self._log = log
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
-        """Run ``coro`` as a task named ``jupyter-vscode: <name>``, kept until it is done."""
+    def spawn(
+        self,
+        coro: Coroutine[Any, Any, T],
+        name: str,
+        expected: tuple[type[BaseException], ...] = (),
+    ) -> asyncio.Task[T]:
+        """Run ``coro`` as a task named ``jupyter-vscode: <name>``, kept until it is done. An
+        exception it ends with is logged as a bug unless ``expected`` (its awaiters get it)."""
         task = asyncio.ensure_future(coro)
         task.set_name(PREFIX + name)
         self._tasks.add(task)
-        task.add_done_callback(self._done)
+        task.add_done_callback(lambda t: self._done(t, expected))
         return task
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
+    def _done(self, task: asyncio.Task[Any], expected: tuple[type[BaseException], ...]) -> None:
         self._tasks.discard(task)
         # Retrieved here, so asyncio doesn't warn when nobody awaits the task (a start's
         # waiters may all have gone); whoever awaits it still gets it.
-        if not task.cancelled():
-            task.exception()
+        error = None if task.cancelled() else task.exception()
+        if error is not None and not isinstance(error, expected):
+            self._log.error(
+                "[jupyter-vscode] %s failed",
+                task.get_name(),
+                exc_info=(type(error), error, error.__traceback__),
+            )
 
     def pending(self) -> list[asyncio.Task[Any]]:
         return [t for t in self._tasks if not t.done()]

@@ -208,7 +208,9 @@ class Supervisor:
                 self.log.debug("[jupyter-vscode] not starting code-server: %s", refused)
                 return None
             self.held = None  # a start that may be made ends what held it
-            self._start_task = self.background.spawn(self._start_loop(), "start")
+            self._start_task = self.background.spawn(
+                self._start_loop(), "start", expected=(StartFailed, NotInstalled)
+            )
         return self._start_task
 
     async def ensure_started(self, timeout: float | None = None, by_user: bool = False) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import stat
 import subprocess
@@ -22,7 +23,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from jupyter_vscode import codeserver
-from jupyter_vscode.background import PREFIX
+from jupyter_vscode.background import PREFIX, Background
 from jupyter_vscode.codeserver import NO_CONFIG_FILE, RUN_DIR_PREFIX
 from jupyter_vscode.states import State
 from jupyter_vscode.supervisor import StartRefused
@@ -269,3 +270,23 @@ def _a_gone_pid() -> int:
     proc.wait(10)
     assert not pid_alive(proc.pid)
     return proc.pid
+
+
+async def test_background_tasks_are_named_logged_when_they_fail_and_ended_by_close(caplog):
+    log = logging.getLogger("test-background")
+    tasks = Background(log)
+    fine = tasks.spawn(asyncio.sleep(0), "fine")
+    broken = tasks.spawn(_raise(ValueError("a bug")), "broken")
+    expected = tasks.spawn(_raise(StartRefused("refused")), "refused", expected=(StartRefused,))
+    stuck = tasks.spawn(asyncio.sleep(3600), "stuck")
+    await asyncio.wait([fine, broken, expected], timeout=5)
+    assert stuck.get_name() == PREFIX + "stuck"
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.getMessage() for r in errors] == [f"[jupyter-vscode] {PREFIX}broken failed"]
+    assert errors[0].exc_info is not None and errors[0].exc_info[0] is ValueError
+    assert await asyncio.wait_for(tasks.close(5), 10) == []
+    assert stuck.cancelled() and tasks.pending() == []
+
+
+async def _raise(error: BaseException) -> None:
+    raise error
