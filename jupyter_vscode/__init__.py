@@ -1,6 +1,10 @@
 """jupyter-vscode: one click from Jupyter to a private, self-healing VS Code (code-server)."""
 
-from ._version import __version__
+try:
+    # written by the build from labextension/package.json, the one version source
+    from ._version import __version__
+except ImportError:  # a source checkout that was never built: read the source itself
+    from .checkout_version import __version__
 
 __all__ = ["__version__"]
 

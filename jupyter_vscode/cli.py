@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ._version import __version__
+from . import __version__
 
 #: Modules under jupyter_vscode.commands, in the order ``--help`` lists them.
 COMMANDS = ["install", "doctor", "lifecycle_config"]

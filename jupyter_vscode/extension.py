@@ -8,8 +8,7 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 
-from . import ports, wsrelay
-from ._version import __version__
+from . import __version__, ports, wsrelay
 from .access import AddSlashHandler
 from .api import api_handlers
 from .config import InvalidOption, VSCode, load_options

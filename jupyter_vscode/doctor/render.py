@@ -9,7 +9,7 @@ import sys
 import time
 from typing import TextIO
 
-from .._version import __version__
+from .. import __version__
 from .report import FAIL, OK, WARN, Report
 
 _SYMBOLS = {OK: "✓", WARN: "!", FAIL: "✗"}

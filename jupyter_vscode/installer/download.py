@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import TextIO
 
-from .._version import __version__
+from .. import __version__
 from ..redact import redact_urls
 from . import errors
 from .report import Reporter

@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass, field
 from importlib.resources import files
 
-from .._version import __version__
+from .. import __version__
 from ..redact import redact_urls
 
 STUDIO = "studio"
