@@ -1,10 +1,22 @@
 """jupyter-vscode: one click from Jupyter to a private, self-healing VS Code (code-server)."""
 
-try:
-    # written by the build from labextension/package.json, the one version source
-    from ._version import __version__
-except ImportError:  # a source checkout that was never built: read the source itself
-    from .checkout_version import __version__
+from .checkout_version import source_version as _source_version
+
+
+def _version() -> str:
+    # a source checkout: labextension/package.json, the one version source; installed: the
+    # copy the build wrote (_version.py)
+    found = _source_version()
+    if found:
+        return found
+    try:
+        from ._version import __version__ as built
+    except ImportError:
+        return "0+unknown"
+    return built
+
+
+__version__ = _version()
 
 __all__ = ["__version__"]
 

@@ -1,9 +1,10 @@
-"""The version of a source checkout that was never built (no ``_version.py`` yet).
+"""The version of a source checkout, read from the one version source.
 
-The one version source is ``labextension/package.json``; a build writes it, in Python's form,
-to ``jupyter_vscode/_version.py``. Before any build (a fresh clone on ``PYTHONPATH``), this reads
-the source itself, so ``jupyter vscode --version`` and a generated lifecycle script's pin name
-the same version a build of that checkout would have.
+That source is ``labextension/package.json``; a build writes it, in Python's form, to
+``jupyter_vscode/_version.py``, which is what an installed package reports. Run from a checkout
+(never built, or built before the last ``hatch version``), the package reads the source itself,
+so ``jupyter vscode --version`` and a generated lifecycle script's pin name the version a build
+of that checkout has.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ def pep440(semver: str) -> str:
     return out
 
 
-def _read() -> str:
+def source_version() -> str | None:
+    """The checkout's version, or None when this package is not in a source checkout."""
     try:
-        return pep440(str(json.loads(_PACKAGE_JSON.read_text(encoding="utf-8"))["version"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return "0+unknown"
-
-
-__version__ = _read()
+        data = json.loads(_PACKAGE_JSON.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("name") != "jupyter-vscode":
+        return None
+    return pep440(str(data.get("version", "")))
