@@ -154,7 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     out = args.outdir.resolve()
-    shutil.rmtree(out, ignore_errors=True)
+    if out.exists():
+        # only ever remove what an earlier run made
+        other = [
+            p.name for p in out.iterdir() if not p.name.startswith(("jupyter_vscode-", "work"))
+        ]
+        if other or not out.is_dir() or out == ROOT:
+            fail(f"--outdir {out} holds other files ({', '.join(sorted(other)[:5])}): pick another")
+        shutil.rmtree(out)
     scratch = out / "work"
     for d in ("tree", "sdist-wheel", "logs"):
         (scratch / d).mkdir(parents=True)
