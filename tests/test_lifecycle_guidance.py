@@ -16,6 +16,8 @@ import re
 import shlex
 import stat
 import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from jupyter_vscode.sagemaker.log import (
     RUNNING,
     LastRun,
     last_run,
+    log_paths,
     parse,
     rerun_file,
 )
@@ -170,6 +173,23 @@ def test_only_the_users_own_log_is_reported(tmp_path, monkeypatch):
     assert last_run() is None
 
 
+def test_lifecycle_log_lookups_stay_in_the_test_tree(tmp_path):
+    """Tests never read the machine's /home/ec2-user/SageMaker log (conftest.py, support/
+    hermetic.py): in the test process, and in a product process a helper starts."""
+    from .support.doctor import Doctor
+
+    assert log_paths()[0] == os.path.expanduser("~/.jupyter-vscode-lifecycle.log")
+    assert log_paths()[1:] == [str(tmp_path / "SageMaker" / ".jupyter-vscode-lifecycle.log")]
+    doctor = Doctor(tmp_path)
+    code = "from jupyter_vscode.sagemaker.log import log_paths; print(*log_paths(), sep=chr(10))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=doctor.env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    paths = proc.stdout.splitlines()
+    assert len(paths) == 2 and all(p.startswith(f"{doctor.home}/") for p in paths), paths
+
+
 def test_hint_and_page_name_the_log_and_the_command(tmp_path):
     run = LastRun(
         log="/home/u/.jupyter-vscode-lifecycle.log",
@@ -296,7 +316,7 @@ def test_failed_run_says_how_to_retry_and_the_retry_works(tmp_path, capsys, tmp_
     prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
     assert (prefix / "bin" / "code-server").exists(), text
     assert "restart-jupyter-server " in sandbox.calls()
-    assert not list(Path("/tmp").glob(f"jupyter-vscode-lifecycle.*/{rerun.name}"))
+    assert not list(Path(tempfile.gettempdir()).glob(f"jupyter-vscode-lifecycle.*/{rerun.name}"))
     doctor = run_doctor(sandbox)
     assert "✓ lifecycle script" in doctor.stdout and "done" in doctor.stdout, doctor.stdout
 
