@@ -17,7 +17,6 @@ import shlex
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -316,7 +315,9 @@ def test_failed_run_says_how_to_retry_and_the_retry_works(tmp_path, capsys, tmp_
     prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
     assert (prefix / "bin" / "code-server").exists(), text
     assert "restart-jupyter-server " in sandbox.calls()
-    assert not list(Path(tempfile.gettempdir()).glob(f"jupyter-vscode-lifecycle.*/{rerun.name}"))
+    # lifecycle.sh copies itself to `mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX`, whatever
+    # TMPDIR says
+    assert not list(Path("/tmp").glob(f"jupyter-vscode-lifecycle.*/{rerun.name}"))
     doctor = run_doctor(sandbox)
     assert "✓ lifecycle script" in doctor.stdout and "done" in doctor.stdout, doctor.stdout
 
