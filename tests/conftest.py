@@ -15,6 +15,7 @@ from traitlets.config import Config
 from .support.artifacts import code_server_tarball, package_wheel, real_tarball, serve  # noqa: F401
 from .support.codeserver import require_real_code_server
 from .support.doctor import doctor, stub  # noqa: F401 - fixtures
+from .support.hermetic import lifecycle_logs_env
 from .support.installer import fake_npm, prefix, release, server  # noqa: F401 - fixtures
 from .support.jupyter import JupyterProcess
 from .support.procs import run_base  # noqa: F401 - fixtures
@@ -24,6 +25,14 @@ from .support.stub import StubCodeServer
 from .support.userbox import userbox  # noqa: F401 - fixtures
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+@pytest.fixture(autouse=True)
+def _lifecycle_logs_in_the_test_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the machine's /home/ec2-user/SageMaker lifecycle log (another user's, or
+    a real notebook instance's): the product looks in the test's HOME and tmp_path/SageMaker."""
+    for name, value in lifecycle_logs_env(tmp_path / "SageMaker").items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture

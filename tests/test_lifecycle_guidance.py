@@ -16,6 +16,7 @@ import re
 import shlex
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -27,10 +28,12 @@ from jupyter_vscode.pages import missing_page
 from jupyter_vscode.sagemaker.log import (
     DONE,
     FAILED,
+    LOGS_ENV,
     NO_RESULT,
     RUNNING,
     LastRun,
     last_run,
+    log_paths,
     parse,
     rerun_file,
 )
@@ -127,6 +130,63 @@ def test_notebook_instance_log_path_and_sudo(tmp_path, monkeypatch):
     (tmp_path / "home" / ".jupyter-vscode-lifecycle.log").write_text(lines("started", "done"))
     os.utime(ni, (1, 1))
     assert last_run((studio, str(ni))).outcome == DONE  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a file to another user")
+def test_only_the_users_own_log_is_reported(tmp_path, monkeypatch):
+    """A log of another user (a shared machine's /home/ec2-user/SageMaker, seen by root or by
+    someone else) is not this user's setup: not reported, nor a link or a log anyone can write."""
+    other = 65534  # nobody
+    persistent = tmp_path / "SageMaker"
+    persistent.mkdir()
+    log = persistent / ".jupyter-vscode-lifecycle.log"
+    log.write_text(lines("started (as u, pid 1)", "|Error: boom", "FAILED (see above)"))
+    paths = (str(tmp_path / "home" / "none.log"), str(log))
+    rerun = Path(rerun_file(str(log)))
+    rerun.write_text("set -eu\n")
+    assert last_run(paths).retry == f"sudo bash {rerun}"  # type: ignore[union-attr]
+
+    os.chown(log, other, other)
+    assert last_run(paths) is None
+    os.chown(log, os.geteuid(), os.getegid())
+    # ours again, but the rerun file next to it is someone else's: not a command to offer
+    os.chown(rerun, other, other)
+    run = last_run(paths)
+    assert run is not None and run.outcome == FAILED and run.retry == ""
+    os.chown(rerun, os.geteuid(), os.getegid())
+
+    log.chmod(0o666)  # anyone could have written it
+    assert last_run(paths) is None
+    log.chmod(0o644)
+
+    # a link (ours) to a log: not followed, neither to our own file nor to another user's
+    link = tmp_path / "link.log"
+    link.symlink_to(log)
+    assert last_run((str(link),)) is None
+    assert last_run((str(log),)) is not None
+
+    # the paths come from $JUPYTER_VSCODE_LIFECYCLE_LOGS when set (tests set it: conftest.py)
+    monkeypatch.setenv(LOGS_ENV, f"{tmp_path}/x.log:{log}")
+    assert last_run().log == str(log)  # type: ignore[union-attr]
+    os.chown(log, other, other)
+    assert last_run() is None
+
+
+def test_lifecycle_log_lookups_stay_in_the_test_tree(tmp_path):
+    """Tests never read the machine's /home/ec2-user/SageMaker log (conftest.py, support/
+    hermetic.py): in the test process, and in a product process a helper starts."""
+    from .support.doctor import Doctor
+
+    assert log_paths()[0] == os.path.expanduser("~/.jupyter-vscode-lifecycle.log")
+    assert log_paths()[1:] == [str(tmp_path / "SageMaker" / ".jupyter-vscode-lifecycle.log")]
+    doctor = Doctor(tmp_path)
+    code = "from jupyter_vscode.sagemaker.log import log_paths; print(*log_paths(), sep=chr(10))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=doctor.env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    paths = proc.stdout.splitlines()
+    assert len(paths) == 2 and all(p.startswith(f"{doctor.home}/") for p in paths), paths
 
 
 def test_hint_and_page_name_the_log_and_the_command(tmp_path):
@@ -255,6 +315,8 @@ def test_failed_run_says_how_to_retry_and_the_retry_works(tmp_path, capsys, tmp_
     prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
     assert (prefix / "bin" / "code-server").exists(), text
     assert "restart-jupyter-server " in sandbox.calls()
+    # lifecycle.sh copies itself to `mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX`, whatever
+    # TMPDIR says
     assert not list(Path("/tmp").glob(f"jupyter-vscode-lifecycle.*/{rerun.name}"))
     doctor = run_doctor(sandbox)
     assert "✓ lifecycle script" in doctor.stdout and "done" in doctor.stdout, doctor.stdout

@@ -9,8 +9,14 @@ page, the status API's hint and ``jupyter vscode doctor`` point at it instead of
 ``jupyter vscode install``, which would install elsewhere, from elsewhere (GitHub, npm), than
 the script the administrator configured.
 
-:func:`last_run` looks at the two paths for the current user (``~`` expanded); tests pass
-``paths`` to put the notebook-instance log elsewhere than ``/home/ec2-user``.
+:func:`last_run` looks at the two paths for the current user (``~`` expanded), or at the paths
+in ``$JUPYTER_VSCODE_LIFECYCLE_LOGS`` (separated by ``:``; the first is Studio's, run as the
+user, the others notebook instances', rerun with sudo) when that is set: for a script whose
+``JV_LOG`` was changed, and for tests, which must not read ``/home/ec2-user`` (or any other
+fixed path) of the machine they run on. Only a log that belongs to the user reading it counts:
+a regular file (not a symbolic link) owned by that user and not writable by others. Another
+user's log (a shared machine, root's lifecycle run) says nothing about this user's VS Code, and
+its text, rerun command included, is not to be offered to run.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .script import LOG_PATHS
 
@@ -29,6 +36,8 @@ RUNNING = "running"
 NO_RESULT = "no result"
 
 READ_BYTES = 256 * 1024
+#: paths (``:``-separated) to look at instead of LOG_PATHS
+LOGS_ENV = "JUPYTER_VSCODE_LIFECYCLE_LOGS"
 _LINE_RE = re.compile(r"^(\S+) jupyter-vscode lifecycle: (.*)$")
 
 
@@ -95,31 +104,61 @@ class LastRun:
         }
 
 
-def log_paths(paths: Sequence[str] = LOG_PATHS) -> list[str]:
+def log_paths(paths: Sequence[str] | None = None) -> list[str]:
+    """``paths``, else ``$JUPYTER_VSCODE_LIFECYCLE_LOGS``, else LOG_PATHS; ``~`` expanded."""
+    if paths is None:
+        raw = os.environ.get(LOGS_ENV, "")
+        paths = [p for p in raw.split(":") if p.strip()] or LOG_PATHS
     return [os.path.expanduser(p) for p in paths]
 
 
-def last_run(paths: Sequence[str] = LOG_PATHS) -> LastRun | None:
-    """The last run of the newest lifecycle log among ``paths`` (the first is Studio's, run as
-    the user; the others need root to rerun); None when there is no log."""
+def _owned(st: os.stat_result) -> bool:
+    """A regular file of this user that only this user (and its group) can write."""
+    return stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & stat.S_IWOTH
+
+
+def owned_stat(path: str) -> os.stat_result | None:
+    """``path``'s lstat when it is this user's own file (see :func:`_owned`), else None."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st if _owned(st) else None
+
+
+def last_run(paths: Sequence[str] | None = None) -> LastRun | None:
+    """The last run of the newest lifecycle log among ``paths`` (default: see
+    :func:`log_paths`; the first is Studio's, run as the user; the others need root to rerun)
+    that is the user's own; None when there is no such log."""
     found = []
     for index, path in enumerate(log_paths(paths)):
-        try:
-            found.append((os.stat(path).st_mtime, index, path))
-        except OSError:
-            continue
+        st = owned_stat(path)
+        if st is not None:
+            found.append((st.st_mtime, index, path, st))
     if not found:
         return None
-    _, index, path = max(found)
+    _, index, path, st = max(found, key=lambda f: f[:3])
     try:
-        text = _tail(path)
+        text = _tail(path, st)
     except OSError as e:
         return LastRun(path, NO_RESULT, detail=f"cannot read the log: {e.strerror or e}")
-    return parse(text, path, needs_root=index > 0)
+    if text is None:  # replaced since the lstat: no longer this user's file
+        return None
+    run = parse(text, path, needs_root=index > 0)
+    rerun = rerun_file(path)
+    if run.retry and os.path.lexists(rerun) and owned_stat(rerun) is None:
+        run = replace(run, retry="")  # someone else's script: not a command to offer
+    return run
 
 
-def _tail(path: str) -> str:
-    with open(path, "rb") as f:
+def _tail(path: str, expected: os.stat_result) -> str | None:
+    """The log's last READ_BYTES; None when ``path`` is no longer the file ``expected`` was
+    (opened without following a link, without blocking on a FIFO, checked after opening)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not _owned(st) or (st.st_dev, st.st_ino) != (expected.st_dev, expected.st_ino):
+            return None
         f.seek(0, os.SEEK_END)
         size = f.tell()
         f.seek(max(0, size - READ_BYTES))

@@ -1,8 +1,8 @@
 """What the lifecycle scripts install, built once per session: this package as a wheel, a
 release-shaped code-server tarball wrapping the real code-server, one with the real
-code-server's content (cached across sessions outside the repository in
-$JUPYTER_VSCODE_TEST_CACHE, default /tmp/jupyter-vscode-test-cache), and a loopback HTTP
-server for them (`serve`). Fixtures registered in tests/conftest.py.
+code-server's content (~730 MB, cached across sessions outside the repository, see
+:func:`artifact_cache_dir`), and a loopback HTTP server for them (`serve`). Fixtures registered in
+tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -31,7 +31,25 @@ from .codeserver import require_real_code_server, skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = default_install_prefix()  # looked up at import, before fixtures move HOME
-CACHE = Path(os.environ.get("JUPYTER_VSCODE_TEST_CACHE", "/tmp/jupyter-vscode-test-cache"))
+USER_CACHE = Path(  # likewise: a test's own HOME would be a cache lost after the test
+    os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+)
+
+
+def artifact_cache_dir() -> Path:
+    """Where artifacts are kept across sessions: $JUPYTER_VSCODE_TEST_CACHE; else inside CI's
+    own cache, $JUPYTER_VSCODE_CI_CACHE/test-cache (.ci/run writes nothing elsewhere); else
+    jupyter-vscode-test in the user's cache ($XDG_CACHE_HOME or ~/.cache as the tests start).
+    Never the shared /tmp, where a large tarball outlives the run and another user's file
+    could stand in for it."""
+    given = os.environ.get("JUPYTER_VSCODE_TEST_CACHE")
+    if given:
+        return Path(given)
+    ci = os.environ.get("JUPYTER_VSCODE_CI_CACHE")
+    if ci:
+        return Path(ci) / "test-cache"
+    return USER_CACHE / "jupyter-vscode-test"
+
 
 # Like the launcher in coder's release tarballs: follow symlinks to the install, run lib/node.
 LAUNCHER = """\
@@ -63,10 +81,11 @@ def _npm_install() -> tuple[str, Path]:
 def real_release_tarball() -> Path:
     version, install = _npm_install()
     name = f"code-server-{version}-linux-{release_arch()}"
-    tarball = CACHE / f"{name}.tar"
+    cache = artifact_cache_dir()
+    tarball = cache / f"{name}.tar"
     if tarball.is_file():
         return tarball
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
     tmp = tarball.with_name(f".{tarball.name}.{os.getpid()}")
     package = install / "app" / "node_modules" / "code-server"
     node = next((install / "runtime" / "node_modules").glob("node-linux-*/bin/node"))

@@ -1,5 +1,6 @@
 """`jupyter vscode doctor` run as a user runs it: a subprocess in an isolated HOME, Jupyter
-config and runtime dir, with no JUPYTER_VSCODE_* or code-server-breaking variables inherited.
+config and runtime dir, with no JUPYTER_VSCODE_* or code-server-breaking variables inherited
+(the lifecycle logs it reads are in that HOME: see support/hermetic.py).
 Fixtures `doctor` and `stub` (the stub code-server's launcher) registered in tests/conftest.py."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from .hermetic import lifecycle_logs_env
 from .stub import write_stub_wrapper
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +39,7 @@ class Doctor:
             JUPYTER_CONFIG_DIR=str(self.config_dir),
             JUPYTER_RUNTIME_DIR=str(self.runtime_dir),
             JUPYTER_VSCODE_PREFIX=str(tmp_path / "prefix"),
+            **lifecycle_logs_env(self.home / "SageMaker"),
         )
         self.env = env
 

@@ -30,6 +30,7 @@ from jupyter_vscode.cli import main
 from jupyter_vscode.installer.standalone import release_arch
 
 from ..release_server import make_release_tarball
+from .hermetic import lifecycle_logs_env
 from .procs import free_port
 
 DONE = "jupyter-vscode lifecycle: done"
@@ -243,6 +244,8 @@ def make_sandbox(tmp_path: Path, python: Path | None = None, user_site: bool = F
         JV_PYTHON=str(python),
         # notebook-instance scripts lock in /run: keep tests out of it
         JV_LOCK=str(tmp_path / "lifecycle.lock"),
+        # Jupyter and doctor read the logs here, not in the machine's /home/ec2-user
+        **lifecycle_logs_env(home / "SageMaker"),
     )
     return Sandbox(tmp_path, home, python, s3, record, env)
 
