@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_vscode._version import __version__
 from jupyter_vscode.cli import main
 from jupyter_vscode.sagemaker.script import (
     LifecycleOptions,
@@ -45,7 +46,7 @@ def test_studio_defaults():
     names = "JV_PACKAGE JV_SUDO JV_RESTART_CMD JV_PYTHON JV_PREFIX JV_LOG".split()
     home = {"HOME": "/home/sagemaker-user"}
     pkg, sudo, restart, python, prefix, log = settings(script, *names, env=home)
-    assert pkg == "jupyter-vscode"
+    assert pkg == f"jupyter-vscode=={__version__}"  # the generator's own version (issue 21)
     assert sudo == ""  # Studio scripts already run as the user
     assert restart == "restart-jupyter-server"
     assert python == ""  # found at run time
