@@ -6,9 +6,7 @@ the log appended and rotated, overlapping runs serialised, no HOME, an old glibc
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,11 +16,11 @@ from jupyter_vscode.sagemaker.script import (
     render_script,
 )
 
+from .support.quick import quick_sandbox
 from .support.sandbox import (
     DONE,
     FAILED,
     Sandbox,
-    make_sandbox,
     put_s3,
     small_tarball,
     start,
@@ -34,26 +32,8 @@ from .support.sandbox import (
 
 @pytest.fixture
 def quick(tmp_path: Path) -> Sandbox:
-    """A Studio sandbox in seconds: Jupyter's Python is this test venv's behind a stub in
-    which pip only records (jupyter-vscode is installed already); the rest, the installer
-    included, runs for real. With FAKE_INSTALL=1, `jupyter vscode install` only records."""
-    stub = tmp_path / "py" / "python"
-    stub.parent.mkdir()
-    rec = shlex.quote(str(tmp_path / "calls.txt"))
-    py = shlex.quote(sys.executable)
-    write_stub(
-        stub,
-        'case "$1 $2 $3" in\n'
-        f'"-m pip install") echo "pip $*" >>{rec}; echo "Requirement already satisfied" ;;\n'
-        '"-m jupyter_vscode.cli install")\n'
-        f'  [ -n "${{FAKE_INSTALL-}}" ] || exec {py} "$@"\n'
-        f'  echo "install $*" >>{rec}; mkdir -p "$5/bin"\n'
-        '  printf "#!/bin/sh\\n" >"$5/bin/code-server"\n'
-        '  chmod +x "$5/bin/code-server" ;;\n'
-        f'*) exec {py} "$@" ;;\n'
-        "esac\n",
-    )
-    return make_sandbox(tmp_path, python=stub)
+    """A Studio sandbox in seconds (tests/support/quick.py)."""
+    return quick_sandbox(tmp_path)
 
 
 def studio_script(sandbox: Sandbox, **opts: object) -> Path:

@@ -139,10 +139,8 @@ jv_user() {
         echo "pip could not install $JV_PACKAGE from $(jv_index)${e:+: $e}"
         return 1
     }
-    # what pip changed (jupyter-vscode or a dependency), and jupyter-vscode's version, install time
+    # what pip changed (jupyter-vscode or a dependency)
     w=$(sed -n 's/^Successfully installed /pip installed /p' "$jv_tmp/pip")
-    v=$("$py" -c 'import importlib.metadata as m; d = m.distribution("jupyter-vscode")
-print(d.version, int((d._path / "RECORD").stat().st_mtime))')
     if [ -n "$JV_PREFIX" ]; then
         # A non-default prefix reaches Jupyter through its Python's config (no env var: the
         # systemd unit is SageMaker's), checked at every start (the env is new).
@@ -163,15 +161,28 @@ print(p, ["unchanged", "changed"][n != o])' "$JV_PREFIX" "$JV_USER_DATA_DIR")
             [ -z "$JV_USER_DATA_DIR" ] || printf 'export JUPYTER_VSCODE_USER_DATA_DIR=%q\n' "$JV_USER_DATA_DIR")
         [ "$(cat ~/.bashrc)" = "$e" ] || printf '%s\n' "$e" >~/.bashrc
     fi 2>/dev/null
-    # A Jupyter of this Python that started before the package's install has an older one
+    # A Jupyter of this Python that started before the package's install has an older one.
+    # Start and install times to the clock tick (not whole seconds: a Jupyter restarted in the
+    # install's second is not older); prints the version, then the pids of those older ones.
+    set --
     for pid in $(pgrep -u "$(id -u)" -f 'jupyter[-_](lab|server)'); do
-        t=$(ps -o etimes= -p "$pid") || continue
         [ "$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n1 | xargs dirname)" != "${py%/*}" ] ||
-            [ $(($(date +%s) - t)) -gt "${v#* }" ] ||
-            w=${w:-"Jupyter (pid $pid) started before jupyter-vscode ${v% *} was installed"}
+            set -- "$@" "$pid:$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)"
     done 2>/dev/null
+    v=$("$py" -c 'import importlib.metadata as m, os, sys, time
+d = m.distribution("jupyter-vscode"); installed = (d._path / "RECORD").stat().st_mtime
+boot = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME); hz = os.sysconf("SC_CLK_TCK")
+s = [a.split(":") for a in sys.argv[1:]]
+print(d.version, *[p for p, t in s if t.isdigit() and boot + int(t) / hz < installed])' "$@")
+    # shellcheck disable=SC2086 # the pids
+    set -- ${v#"${v%% *}"}
+    [ $# = 0 ] || w=${w:-"Jupyter (pid $1) started before jupyter-vscode ${v%% *} was installed"}
+    if [ -n "$w" ] && [ -n "$jv_late" ]; then
+        jv_log "Jupyter must restart because $w: once everything is installed"
+        return 42
+    fi
     [ -z "$w" ] || { jv_log "restarting Jupyter now because $w" && return 42; }
-    jv_log "jupyter-vscode ${v% *} already loaded, nothing changed: Jupyter not restarted"
+    jv_log "jupyter-vscode ${v%% *} already loaded, nothing changed: Jupyter not restarted"
 }
 
 # Step 2, as the same user: code-server and the extensions.
@@ -210,18 +221,19 @@ jv_rerun_file() {
         <"$JV_SELF" && printf '%sbash %q\n' "${JV_SUDO:+sudo }" "$f"
 }
 
-# `bash <rerun file>`: a run in the foreground, its output shown and appended to the log;
-# exit 0 only when it ends in "done"
+# `bash <rerun file>`, usually in a Jupyter terminal, which Jupyter's restart closes: the run
+# goes to the background as at boot (its own session, no terminal: it outlives the terminal),
+# restarting Jupyter once, at its end; its lines are shown until its result. Exit 0 only when
+# it ends in "done".
 jv_rerun() {
     [ -z "$JV_SUDO" ] || [ "$(id -u)" = 0 ] || { echo "needs root: sudo bash $0" && return 1; }
-    JV_SELF=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
-    cat "$0" >"$JV_SELF"
-    # shellcheck disable=SC2086
-    local r=0
-    jv_background ", a rerun" 2>&1 | jv_redact | ${JV_SUDO% -i} tee -a "$JV_LOG" | tee /dev/stderr |
-        tail -n1 | grep -q 'lifecycle: done' || r=1
-    rm -rf "${JV_SELF%/*}"
-    return $r
+    local self r=0
+    self=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
+    cat "$0" >"$self"
+    jv_log "rerunning in the background (it goes on if this terminal closes), log: $JV_LOG"
+    { setsid bash "$self" bg rerun 3>&1 >/dev/null 2>&1 </dev/null & } |
+        sed -u -e '/ lifecycle: done/q 8' -e '/ lifecycle: FAILED/q 9' || r=$?
+    [ "$r" = 8 ] || { [ "$r" = 9 ] || jv_log "the rerun ended without a result: see $JV_LOG"; return 1; }
 }
 
 # Run step $1 as the user; its lines pass through, the last one is kept (JV_LAST) for the
@@ -229,14 +241,16 @@ jv_rerun() {
 jv_step() {
     local l
     # shellcheck disable=SC2086 # JV_SUDO is a command prefix
-    $JV_SUDO bash -s "$1" <"$JV_SELF" 2>&1 | while IFS= read -r l; do
+    $JV_SUDO bash -s "$1" ${jv_late:+"$jv_late"} <"$JV_SELF" 2>&1 | while IFS= read -r l; do
         printf '%s\n' "$l"
         JV_LAST=$l
     done
     return "${PIPESTATUS[0]}"
 }
 
-# The run: step 1, Jupyter's restart if needed, step 2; its result line.
+# The run: step 1, Jupyter's restart if needed, step 2; its result line. A run from Jupyter
+# (jv_late: a rerun, or from a terminal) does not restart it between the steps, which would
+# end the terminal: it leaves the restart to jv_bg, once the result is in the log.
 jv_background() {
     local r=0 bad=$JV_STOP rerun e
     jv_log "started as $(id -un), pid $$$1"
@@ -249,10 +263,16 @@ jv_background() {
     if [ -z "$bad" ]; then
         [ -z "$JV_NOTE" ] || jv_log "$JV_NOTE"
         jv_step user || r=$?
-        # 42: step 1 changed what Jupyter loads: restart it now, then step 2
+        # 42: step 1 changed what Jupyter loads: restart it now, then step 2 (late: at the end)
         case $r in
-        42) $JV_RESTART_CMD || bad="\`$JV_RESTART_CMD\` failed" ;&
-        0) jv_step cs || bad="installing code-server: $JV_LAST${bad:+; $bad}" ;;
+        42) if [ -n "$jv_late" ]; then
+            jv_step cs || bad="installing code-server: $JV_LAST; Jupyter not restarted"
+            [ -n "$bad" ] || : >"$jv_tmp/restart"
+        else
+            $JV_RESTART_CMD || bad="\`$JV_RESTART_CMD\` failed"
+            jv_step cs || bad="installing code-server: $JV_LAST${bad:+; $bad}"
+        fi ;;
+        0) jv_step cs || bad="installing code-server: $JV_LAST" ;;
         *) bad="install jupyter-vscode: $JV_LAST" ;;
         esac
     fi
@@ -262,16 +282,21 @@ jv_background() {
         [ -z "$rerun" ] || [ -n "$JV_STOP" ] || jv_log "to retry: $rerun"
         jv_log "FAILED: $bad"
     else
-        jv_log "done (Jupyter $([ "$r" = 42 ] || printf 'not ')restarted)"
+        if [ -e "$jv_tmp/restart" ]; then
+            jv_log "done (restarting Jupyter now)"
+        else
+            jv_log "done (Jupyter $([ "$r" = 42 ] || printf 'not ')restarted)"
+        fi
     fi
 }
 
 # In its own session (setsid), fd 3 to the foreground: take the lock, then the run, redacted,
 # to fd 3 (its reader may leave: tee goes on without it) and appended to the log as the user
-# (rotated first).
+# (rotated first); then a late restart of Jupyter (which may end this process: all is written).
 jv_bg() {
     # shellcheck disable=SC1007 # empty values
-    local w= t=$SECONDS
+    local w= t=$SECONDS e
+    [ "$(id -u)" = 0 ] || mkdir -p "${JV_LOCK%/*}" 2>/dev/null || :
     exec 8>>"$JV_LOCK" && {
         flock -n 8 || {
             (jv_log "waiting for another run ($JV_LOCK)" >&3)
@@ -280,9 +305,35 @@ jv_bg() {
         }
     } 2>/dev/null || w=", without the lock $JV_LOCK"
     # shellcheck disable=SC2016,SC2086 # for the user's shell; JV_SUDO is a command prefix
-    jv_background "$w" 2>&1 3>&- 8>&- | jv_redact | (trap '' PIPE && exec tee /dev/fd/3 2>/dev/null) |
-        ${JV_SUDO% -i} bash -c '[ "$(wc -c <"$1")" -lt 1048576 ] || mv -f "$1" "$1.1"; exec cat >>"$1"' - "$JV_OUT" || :
+    case $jv_late in rerun) w=", a rerun$w" ;; ?*) w=", from a Jupyter terminal$w" ;; esac
+    jv_background "$w" 2>&1 3>&- 8>&- | jv_log_to 1
+    if [ -e "$jv_tmp/restart" ]; then
+        e=$($JV_RESTART_CMD 2>&1 </dev/null 3>&- 8>&-) ||
+            jv_log "FAILED: \`$JV_RESTART_CMD\` failed${e:+: $e}; restart Jupyter to load what was installed" |
+            jv_log_to
+    fi
     rm -rf "${JV_SELF%/*}"
+}
+
+# Lines to fd 3 (its reader may leave: tee goes on without it) and the log, as the user;
+# $1: rotate the log first
+jv_log_to() {
+    # shellcheck disable=SC2016,SC2086 # for the user's shell; JV_SUDO is a command prefix
+    jv_redact | (trap '' PIPE && exec tee /dev/fd/3 2>/dev/null) |
+        ${JV_SUDO% -i} bash -c '[ -z "$2" ] || [ "$(wc -c <"$1")" -lt 1048576 ] || mv -f "$1" "$1.1"
+exec cat >>"$1"' - "$JV_OUT" "${1-}" || :
+}
+
+# Whether this process runs under a Jupyter server (in its terminal, or a kernel's shell)
+jv_in_jupyter() {
+    local p=$$
+    while [ "${p:-0}" -gt 1 ]; do
+        tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | sed 's%.*/%%' |
+            grep -Eqx 'jupyter-(lab|server|notebook)|jupyter_server|jupyterlab|jupyterhub-singleuser' &&
+            return 0
+        p=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null)
+    done
+    return 1
 }
 
 # Copy this run's lines to our output (CloudWatch) until its result line, its end or JV_WAIT s.
@@ -320,10 +371,12 @@ JV_SELF=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
     declare -p "${!JV_@}"
     declare -f
     echo 'set -o pipefail; shopt -s lastpipe; jv_tmp=$(mktemp -d); trap "rm -rf $jv_tmp" EXIT'
-    echo 'case ${1-rerun} in bg) jv_bg ;; *) "jv_${1-rerun}" </dev/null 2>&1 | jv_redact ;; esac'
+    echo 'jv_late=${2-}; case ${1-rerun} in bg) JV_SELF=$0 jv_bg ;; *) "jv_${1-rerun}" </dev/null 2>&1 | jv_redact ;; esac'
 } >"$JV_SELF"
+# From a Jupyter terminal, Jupyter restarts once, when everything is installed
+l=$(jv_in_jupyter && echo terminal) || :
 if [ "$JV_WAIT" = 0 ]; then
-    setsid bash "$JV_SELF" bg 3>/dev/null >/dev/null 2>&1 </dev/null &
+    setsid bash "$JV_SELF" bg "$l" 3>/dev/null >/dev/null 2>&1 </dev/null &
 else
-    { setsid bash "$JV_SELF" bg 3>&1 >/dev/null 2>&1 </dev/null & } | jv_follow
+    { setsid bash "$JV_SELF" bg "$l" 3>&1 >/dev/null 2>&1 </dev/null & } | jv_follow
 fi
