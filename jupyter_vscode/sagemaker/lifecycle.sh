@@ -223,17 +223,21 @@ jv_rerun_file() {
 
 # `bash <rerun file>`, usually in a Jupyter terminal, which Jupyter's restart closes: the run
 # goes to the background as at boot (its own session, no terminal: it outlives the terminal),
-# restarting Jupyter once, at its end; its lines are shown until its result. Exit 0 only when
-# it ends in "done".
+# restarting Jupyter once, at its end; its lines are shown until it ends (all in the log by
+# then). Exit 0 only when its last result is "done".
 jv_rerun() {
     [ -z "$JV_SUDO" ] || [ "$(id -u)" = 0 ] || { echo "needs root: sudo bash $0" && return 1; }
-    local self r=0
+    local self l r=2
     self=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
     cat "$0" >"$self"
     jv_log "rerunning in the background (it goes on if this terminal closes), log: $JV_LOG"
-    { setsid bash "$self" bg rerun 3>&1 >/dev/null 2>&1 </dev/null & } |
-        sed -u -e '/ lifecycle: done/q 8' -e '/ lifecycle: FAILED/q 9' || r=$?
-    [ "$r" = 8 ] || { [ "$r" = 9 ] || jv_log "the rerun ended without a result: see $JV_LOG"; return 1; }
+    # (lastpipe: the loop runs in this shell)
+    { setsid bash "$self" bg rerun 3>&1 >/dev/null 2>&1 </dev/null & } | while IFS= read -r l; do
+        printf '%s\n' "$l"
+        case $l in *" lifecycle: done"*) r=0 ;; *" lifecycle: FAILED"*) r=1 ;; esac
+    done
+    [ "$r" != 2 ] || jv_log "the rerun ended without a result: see $JV_LOG"
+    return $((r > 0))
 }
 
 # Run step $1 as the user; its lines pass through, the last one is kept (JV_LAST) for the
