@@ -207,7 +207,8 @@ print(p())')}
         ${JV_CS_VERSION:+--version "$JV_CS_VERSION"} ${JV_GALLERY:+--gallery "$JV_GALLERY"} \
         ${JV_ALLOW_HTTP:+--allow-insecure-http} ${JV_EXTENSIONS:+--extensions}
     for e in $JV_EXTENSIONS; do set -- "$@" "$(jv_fetch "$e" "$jv_tmp")"; done
-    jv_log "jupyter vscode $*"
+    # the exact command: `jupyter vscode` may not be on PATH (pip install --user)
+    jv_log "$py -m jupyter_vscode.cli $*"
     "$py" -m jupyter_vscode.cli "$@"
     echo "$want" >"$stamp"
 }
