@@ -52,6 +52,10 @@ def test_studio_defaults():
     assert python == ""  # found at run time
     assert prefix == ""  # the installer's default, under the persistent home
     assert log == "/home/sagemaker-user/.jupyter-vscode-lifecycle.log"
+    # the lock: not in the home directory itself, which VS Code's Explorer shows (issue 21)
+    assert settings(script, "JV_LOCK", env=home) == [
+        "/home/sagemaker-user/.cache/jupyter-vscode-lifecycle.lock"
+    ]
     # the background leaves the script's session and process group
     assert "setsid bash" in script
 
@@ -66,6 +70,7 @@ def test_notebook_instance_defaults():
     # only /home/ec2-user/SageMaker survives a stop/start
     for path in (prefix, data, log):
         assert path.startswith("/home/ec2-user/SageMaker/")
+    assert settings(script, "JV_LOCK") == ["/run/jupyter-vscode-lifecycle.lock"]  # root's
 
 
 def test_values_are_shell_quoted_and_overridable():

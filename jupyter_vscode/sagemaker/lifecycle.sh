@@ -43,7 +43,7 @@ JV_LOG=${JV_LOG-@@LOG@@}
 # seconds the foreground follows the run (0: returns at once); 1: exit 1 when it FAILED
 JV_WAIT=${JV_WAIT-@@WAIT@@}
 JV_FAIL_ON_ERROR=${JV_FAIL_ON_ERROR-@@FAIL_ON_ERROR@@}
-# the lock that serialises runs (as root: in /run, where only root writes)
+# the lock that serialises runs (as root: in /run, where only root writes; else ~/.cache)
 JV_LOCK=${JV_LOCK-@@LOCK@@}
 
 jv_log() { printf '%s jupyter-vscode lifecycle: %s\n' "$(date -u +%FT%TZ)" "$*"; }
@@ -301,7 +301,8 @@ jv_background() {
 jv_bg() {
     # shellcheck disable=SC1007 # empty values
     local w= t=$SECONDS e
-    [ "$(id -u)" = 0 ] || mkdir -p "${JV_LOCK%/*}" 2>/dev/null || :
+    # (as the user: ~/.cache may not exist yet; as root with JV_SUDO: /run, Rule above)
+    [ -n "$JV_SUDO" ] || mkdir -p "${JV_LOCK%/*}" 2>/dev/null || :
     exec 8>>"$JV_LOCK" && {
         flock -n 8 || {
             (jv_log "waiting for another run ($JV_LOCK)" >&3)

@@ -38,6 +38,10 @@ NI_SUDO = "sudo -u ec2-user -i"
 #: Where the script logs (the script's JV_LOG): Studio's (``~`` is the user's home when it
 #: runs) and notebook instances'. The rerun file is next to the log (log.py).
 LOG_PATHS = ("~/.jupyter-vscode-lifecycle.log", f"{NI_PERSISTENT}/.jupyter-vscode-lifecycle.log")
+#: The lock that serialises runs: as root in /run (only root writes there); as the user in
+#: ~/.cache, not in the home directory itself (VS Code's Explorer shows that).
+NI_LOCK = "/run/jupyter-vscode-lifecycle.lock"
+STUDIO_LOCK = "~/.cache/jupyter-vscode-lifecycle.lock"
 #: Seconds the script's foreground follows the background run by default, and at most:
 #: SageMaker stops a lifecycle script after 5 minutes (300 s); the margin covers the rest.
 DEFAULT_WAIT = 120
@@ -247,9 +251,7 @@ def render_script(opts: LifecycleOptions) -> str:
         "WAIT": str(opts.wait),
         "FAIL_ON_ERROR": _q("1" if opts.fail_on_error else ""),
         # literal shell words (not user input): $HOME expands when the script runs
-        "LOCK": (
-            "/run/jupyter-vscode-lifecycle.lock" if ni else '"$HOME"/.jupyter-vscode-lifecycle.lock'
-        ),
+        "LOCK": NI_LOCK if ni else '"$HOME"' + STUDIO_LOCK[1:],
         "LOG": LOG_PATHS[1] if ni else '"$HOME"' + LOG_PATHS[0][1:],
     }
     template = files(__package__).joinpath("lifecycle.sh").read_text(encoding="utf-8")
