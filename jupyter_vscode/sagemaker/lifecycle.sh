@@ -316,9 +316,12 @@ jv_bg() {
     case $jv_late in rerun) w=", a rerun$w" ;; ?*) w=", from a Jupyter terminal$w" ;; esac
     jv_background "$w" 2>&1 3>&- 8>&- | jv_log_to 1
     if [ -e "$jv_tmp/restart" ]; then
-        e=$($JV_RESTART_CMD 2>&1 </dev/null 3>&- 8>&-) ||
+        # (its output to a file: a server it starts may keep a pipe open for good)
+        $JV_RESTART_CMD >"$jv_tmp/restart" 2>&1 </dev/null 3>&- 8>&- || {
+            e=$(tail -n1 "$jv_tmp/restart")
             jv_log "FAILED: \`$JV_RESTART_CMD\` failed${e:+: $e}; restart Jupyter to load what was installed" |
-            jv_log_to
+                jv_log_to
+        }
     fi
     rm -rf "${JV_SELF%/*}"
 }
