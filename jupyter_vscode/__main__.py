@@ -1,7 +1,11 @@
-"""``python -m jupyter_vscode ...``: the ``jupyter vscode`` command without relying on PATH
-(after ``pip install --user``, ``~/.local/bin`` often is not on it)."""
+"""``python -m jupyter_vscode``: the ``jupyter vscode`` command, where ``jupyter-vscode`` is not
+on PATH (e.g. after ``pip install --user`` with ``~/.local/bin`` not on it)."""
 
-from .cli import main
+from __future__ import annotations
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    import sys
+
+    from .cli import main
+
+    sys.exit(main())

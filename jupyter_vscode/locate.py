@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .paths import default_install_prefix, installed_executable
 from .sagemaker.log import LastRun, last_run
 
+#: the source label of code-server in the default prefix; hints print cli_command("install")
 INSTALL_HINT = "jupyter vscode install"
 
 
@@ -54,7 +57,17 @@ class Lookup:
                 f"a SageMaker lifecycle script installs VS Code here: {self.lifecycle.summary()}"
                 f"; {self.lifecycle.guidance()}"
             )
-        return f"run `{INSTALL_HINT}` in a Jupyter terminal, then try again"
+        return f"run `{cli_command('install')}` in a Jupyter terminal, then try again"
+
+
+def cli_command(command: str) -> str:
+    """How a user runs ``jupyter vscode COMMAND`` here, as pages and hints print it: that form
+    when ``jupyter`` and ``jupyter-vscode`` are on PATH, else ``<this Python> -m jupyter_vscode
+    COMMAND``, which works wherever this package is importable (after ``pip install --user``,
+    ``jupyter-vscode`` is in ``~/.local/bin``, often not on PATH: SageMaker Studio)."""
+    if shutil.which("jupyter-vscode") and shutil.which("jupyter"):
+        return f"jupyter vscode {command}"
+    return f"{shlex.quote(sys.executable or 'python3')} -m jupyter_vscode {command}"
 
 
 class NotInstalled(RuntimeError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from .locate import Lookup
+from .locate import Lookup, cli_command
 from .sagemaker.log import DONE, FAILED, NO_RESULT, RUNNING
 
 _STYLE = """
@@ -89,7 +89,7 @@ def missing_page(lookup: Lookup, api_url: str, xsrf: str) -> str:
         "<h1>VS Code is not installed yet</h1>"
         f"<p>{escape(lookup.message())}.</p>"
         "<p>Install code-server for this Jupyter by running this in a Jupyter terminal:</p>"
-        "<pre>jupyter vscode install</pre>"
+        f"<pre>{escape(cli_command('install'))}</pre>"
         "<p>then reload this page. No Jupyter restart is needed.</p>"
         "<p class=muted>Or point <code>c.VSCode.code_server</code> (or "
         "<code>$JUPYTER_VSCODE_CODE_SERVER</code>) at an existing code-server.</p>"
@@ -118,8 +118,11 @@ def _lifecycle_body(lookup: Lookup) -> str:
         f"<p>Its log: <code>{escape(run.log)}</code></p>"
     )
     if run.outcome == RUNNING:
+        when = (
+            "Jupyter restarts when it is done; then" if run.restarts_at_end else "When it is done,"
+        )
         return body + (
-            "<p>Jupyter restarts when it is done; then reload this page.</p>"
+            f"<p>{when} reload this page.</p>"
             "<p class=muted>No need to install anything yourself.</p>"
         )
     if run.retry:
@@ -127,7 +130,9 @@ def _lifecycle_body(lookup: Lookup) -> str:
             "<p>Once the cause is fixed (the log says what failed), rerun it with the same "
             "options in a Jupyter terminal:</p>"
             f"<pre>{escape(run.retry)}</pre>"
-            "<p>It restarts Jupyter when it is done; then reload this page.</p>"
+            "<p>It goes on in the background if the terminal closes, and restarts Jupyter when "
+            "it is done if Jupyter must load what it installed (closing the terminal); then "
+            "reload this page.</p>"
         )
     else:
         body += (
@@ -135,6 +140,7 @@ def _lifecycle_body(lookup: Lookup) -> str:
             "instance.</p>"
         )
     return body + (
+        f"<p>To check this setup: <code>{escape(cli_command('doctor'))}</code> in a terminal.</p>"
         "<p class=muted>Not <code>jupyter vscode install</code>: it would download from the "
         "internet and install where this machine's setup does not look (or does not keep).</p>"
     )
@@ -196,7 +202,7 @@ def misconfigured_page(message: str) -> str:
         "<h1>VS Code is turned off: an option is invalid</h1>"
         f"<p>{escape(message)}</p>"
         "<p class=muted>Jupyter itself works as usual; only VS Code waits for the fix. "
-        "<code>jupyter vscode doctor</code> in a terminal checks every option.</p>"
+        f"<code>{escape(cli_command('doctor'))}</code> in a terminal checks every option.</p>"
     )
     return _page("VS Code is misconfigured", body)
 

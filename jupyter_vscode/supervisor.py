@@ -42,6 +42,9 @@ QUICK_EXIT_SECONDS = 10.0
 """A non-zero exit sooner than this after becoming ready counts as a failed start."""
 
 
+#: While code-server is missing, the status looks for it again at most this often (a lifecycle
+#: rerun or `jupyter vscode install` in a terminal may have installed it meanwhile).
+MISSING_RECHECK_SECONDS = 2.0
 SHUTTING_DOWN = "Jupyter is shutting down: VS Code is not started again"
 #: Why code-server stays stopped after a stop asked for (API, "Stop VS Code").
 STOPPED_HOLD = "VS Code was stopped"
@@ -94,6 +97,8 @@ class Supervisor:
         self.last_exit: int | None = None
         self._starts = 0
         self._failures = 0
+        #: when the status last looked for a missing code-server (clock time)
+        self._missing_checked: float | None = None
         #: The current start of code-server (run.py), from its launch until it is terminated.
         self._run: Run | None = None
         self._start_task: asyncio.Task[None] | None = None
@@ -151,6 +156,7 @@ class Supervisor:
         return Endpoint(run.spec.socket_path, run.spec.port or 0, self._starts)
 
     def status(self) -> dict[str, object]:
+        self._recheck_missing()
         uptime = None
         ready_at = self._run.ready_at if self._run else None
         if self.is_running() and ready_at is not None:
@@ -175,6 +181,27 @@ class Supervisor:
             "held": self.held,
             "shutting_down": self.closed(),
         }
+
+    def _recheck_missing(self) -> None:
+        """Missing: look again (a few stat calls and the lifecycle log's tail, at most every
+        MISSING_RECHECK_SECONDS). Found: stopped, its error gone, started by the next request;
+        still missing: the error as of now (the lifecycle run's outcome may have changed)."""
+        if self.state is not State.MISSING:
+            return
+        now = self._clock()
+        if self._missing_checked is not None and now - self._missing_checked < (
+            MISSING_RECHECK_SECONDS
+        ):
+            return
+        self._missing_checked = now
+        lookup = find_code_server(self.config.code_server, self.config.setting("code_server"))
+        if lookup.path is None:
+            missing = NotInstalled(lookup)
+            self.error = f"{missing}; {missing.hint}"
+            return
+        self.error = ""
+        self.executable = lookup.path
+        self._enter(State.STOPPED, f"code-server is installed now: {lookup.path}")
 
     def is_healthy(self) -> bool | None:
         """Whether the running code-server answered its last health probe; None when it is
@@ -339,6 +366,7 @@ class Supervisor:
                 raise
             except NotInstalled as e:
                 self.error = f"{e}; {e.hint}"
+                self._missing_checked = self._clock()  # (just looked)
                 self._enter(State.MISSING, self.error, logging.WARNING)
                 raise
             except StartFailed as e:

@@ -148,3 +148,30 @@ def test_real_code_server_installs_a_local_vsix(tmp_path: Path) -> None:
     assert json.loads(installed.read_text())["publisher"] == "jvtest"
     # Idempotent: a second run is fine too.
     install_extensions(Path(REAL_CODE_SERVER), [str(vsix)], Reporter(quiet=True), dirs=dirs)
+
+
+def test_summary_says_extensions_were_installed(
+    fake_release: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 21: code-server already installed (as the lifecycle script's reruns find it), an
+    extension installed: the summary said "done: nothing to change"."""
+    monkeypatch.setenv("JUPYTER_VSCODE_USER_DATA_DIR", str(tmp_path / "ud"))
+    argv = ["install", "--from", str(fake_release), "--prefix", str(tmp_path / "prefix")]
+    assert cli.main(argv) == 0
+    capsys.readouterr()
+    assert cli.main([*argv, "--extensions", "redhat.vscode-yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing to change" not in out, out
+    assert "done: code-server unchanged, extensions installed: reload the VS Code tab" in out
+
+
+def test_extensions_all_installed_already_change_nothing(tmp_path: Path) -> None:
+    exe = tmp_path / "code-server"
+    exe.write_text("#!/bin/sh\necho \"Extension 'a.b' v1.0.0 is already installed.\"\n")
+    exe.chmod(0o755)
+    dirs = ExtensionDirs(tmp_path / "ud", tmp_path / "ud" / "extensions")
+    assert not install_extensions(exe, ["a.b"], Reporter(quiet=True), dirs=dirs)
+    assert install_extensions(exe, ["a.b", "c.d"], Reporter(quiet=True), dirs=dirs)

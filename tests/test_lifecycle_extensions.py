@@ -116,5 +116,5 @@ def test_missing_vsix_path_fails_naming_it(tmp_path, capsys, tmp_path_factory):
     text = wait_for_result(sandbox.home / ".jupyter-vscode-lifecycle.log")
     assert FAILED_LINE in text and DONE_LINE not in text
     assert f"cannot read the extension file {missing} (--extensions)" in text
-    assert "jupyter vscode install --prefix" not in text  # failed before installing anything
+    assert "-m jupyter_vscode.cli install --prefix" not in text  # failed before installing
     assert "restart-jupyter-server" not in "\n".join(sandbox.calls())

@@ -6,9 +6,7 @@ the log appended and rotated, overlapping runs serialised, no HOME, an old glibc
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,11 +16,11 @@ from jupyter_vscode.sagemaker.script import (
     render_script,
 )
 
+from .support.quick import quick_sandbox
 from .support.sandbox import (
     DONE,
     FAILED,
     Sandbox,
-    make_sandbox,
     put_s3,
     small_tarball,
     start,
@@ -34,26 +32,8 @@ from .support.sandbox import (
 
 @pytest.fixture
 def quick(tmp_path: Path) -> Sandbox:
-    """A Studio sandbox in seconds: Jupyter's Python is this test venv's behind a stub in
-    which pip only records (jupyter-vscode is installed already); the rest, the installer
-    included, runs for real. With FAKE_INSTALL=1, `jupyter vscode install` only records."""
-    stub = tmp_path / "py" / "python"
-    stub.parent.mkdir()
-    rec = shlex.quote(str(tmp_path / "calls.txt"))
-    py = shlex.quote(sys.executable)
-    write_stub(
-        stub,
-        'case "$1 $2 $3" in\n'
-        f'"-m pip install") echo "pip $*" >>{rec}; echo "Requirement already satisfied" ;;\n'
-        '"-m jupyter_vscode.cli install")\n'
-        f'  [ -n "${{FAKE_INSTALL-}}" ] || exec {py} "$@"\n'
-        f'  echo "install $*" >>{rec}; mkdir -p "$5/bin"\n'
-        '  printf "#!/bin/sh\\n" >"$5/bin/code-server"\n'
-        '  chmod +x "$5/bin/code-server" ;;\n'
-        f'*) exec {py} "$@" ;;\n'
-        "esac\n",
-    )
-    return make_sandbox(tmp_path, python=stub)
+    """A Studio sandbox in seconds (tests/support/quick.py)."""
+    return quick_sandbox(tmp_path)
 
 
 def studio_script(sandbox: Sandbox, **opts: object) -> Path:
@@ -252,3 +232,32 @@ def test_old_glibc_is_said_up_front(quick, glibc, pin, expect):
     else:
         assert f"FAILED: {note}, not 4.139.1: use --code-server-version 4.16.1" in out, out
         assert not any(c.startswith(("pip", "install")) for c in quick.calls())
+
+
+@pytest.mark.timeout(180)
+def test_default_lock_is_not_in_the_home_directory(quick):
+    """The lock was ~/.jupyter-vscode-lifecycle.lock, in VS Code's Explorer; now in ~/.cache
+    (created if need be), and runs are still serialised by it."""
+    env = {k: v for k, v in quick.env.items() if k != "JV_LOCK"} | {"FAKE_INSTALL": "1"}
+    script = studio_script(quick, wait=0)
+    (quick.root / "hold-restart").touch()  # the first run waits in Jupyter's restart
+    (quick.root / "pip-installs").touch()
+    first = subprocess.Popen(["bash", str(script)], cwd=str(quick.home), env=env)
+    assert first.wait(60) == 0
+    until(lambda: "restart-jupyter-server " in quick.calls(), 60, "the first run's restart")
+    second = subprocess.Popen(
+        ["bash", str(script)],
+        cwd=str(quick.home),
+        env={**env, "JV_WAIT": "100"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert second.stdout is not None
+    second.stdout.readline()  # "installing in the background ..."
+    assert "waiting for another run (" in second.stdout.readline()
+    (quick.root / "hold-restart").unlink()
+    out, _ = second.communicate(timeout=100)
+    assert second.returncode == 0 and DONE in out, out
+    files = sorted(p.name for p in quick.home.iterdir() if not p.is_dir())
+    assert files == [".jupyter-vscode-lifecycle-rerun.sh", ".jupyter-vscode-lifecycle.log"]
+    assert (quick.home / ".cache" / "jupyter-vscode-lifecycle.lock").is_file()

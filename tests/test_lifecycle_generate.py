@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_vscode._version import __version__
 from jupyter_vscode.cli import main
 from jupyter_vscode.sagemaker.script import (
     LifecycleOptions,
@@ -45,12 +46,16 @@ def test_studio_defaults():
     names = "JV_PACKAGE JV_SUDO JV_RESTART_CMD JV_PYTHON JV_PREFIX JV_LOG".split()
     home = {"HOME": "/home/sagemaker-user"}
     pkg, sudo, restart, python, prefix, log = settings(script, *names, env=home)
-    assert pkg == "jupyter-vscode"
+    assert pkg == f"jupyter-vscode=={__version__}"  # the generator's own version (issue 21)
     assert sudo == ""  # Studio scripts already run as the user
     assert restart == "restart-jupyter-server"
     assert python == ""  # found at run time
     assert prefix == ""  # the installer's default, under the persistent home
     assert log == "/home/sagemaker-user/.jupyter-vscode-lifecycle.log"
+    # the lock: not in the home directory itself, which VS Code's Explorer shows (issue 21)
+    assert settings(script, "JV_LOCK", env=home) == [
+        "/home/sagemaker-user/.cache/jupyter-vscode-lifecycle.lock"
+    ]
     # the background leaves the script's session and process group
     assert "setsid bash" in script
 
@@ -65,6 +70,7 @@ def test_notebook_instance_defaults():
     # only /home/ec2-user/SageMaker survives a stop/start
     for path in (prefix, data, log):
         assert path.startswith("/home/ec2-user/SageMaker/")
+    assert settings(script, "JV_LOCK") == ["/run/jupyter-vscode-lifecycle.lock"]  # root's
 
 
 def test_values_are_shell_quoted_and_overridable():

@@ -86,7 +86,7 @@ def test_jupyter_restarts_only_when_something_changed(sandbox, capsys, package_w
         i for i, c in enumerate(calls) if c.startswith(f"aws s3 cp --only-show-errors {tarball}")
     )
     assert calls.index(restart) < download, calls  # restarted first
-    assert text.index("restarting Jupyter now") < text.index("jupyter vscode install ")
+    assert text.index("restarting Jupyter now") < text.index(" -m jupyter_vscode.cli install ")
 
     text = sandbox.run_script(script, cwd=str(sandbox.home), log=log)
     assert "jupyter-vscode 0.1.0 already loaded, nothing changed: Jupyter not restarted" in text

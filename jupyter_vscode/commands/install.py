@@ -27,6 +27,9 @@ DESCRIPTION = (
 )
 
 
+NOTHING_TO_CHANGE = "done: nothing to change"
+
+
 def register(sub: Subcommands) -> None:
     inst = add_command(sub, "install", run, SUMMARY, DESCRIPTION)
     inst.add_argument(
@@ -188,6 +191,7 @@ def _install(args: argparse.Namespace) -> int:
         allow_insecure_http=args.allow_insecure_http,
     )
     result = None
+    extensions_changed = False
     try:
         if args.source and method != "file":
             raise InstallError(f"--from needs --method file (or no --method), not {method}.")
@@ -207,7 +211,7 @@ def _install(args: argparse.Namespace) -> int:
             result = install(options, reporter)
             executable = result.executable
         if targets is not None:
-            install_extensions(
+            extensions_changed = install_extensions(
                 executable, extensions, reporter, dirs=targets.dirs, gallery=args.gallery
             )
             if (warning := targets.warning()) is not None:
@@ -226,16 +230,19 @@ def _install(args: argparse.Namespace) -> int:
         reporter.error("interrupted; the previously installed code-server, if any, is untouched.")
         return 130
 
+    reload = "reload the VS Code tab to use the new extensions"
     if result is None:
-        reporter.info("done: reload the VS Code tab to use the new extensions")
+        reporter.info(f"done: {reload}" if extensions_changed else NOTHING_TO_CHANGE)
         return 0
     reporter.info(f"code-server {result.install.version} is at {result.install.path}")
     reporter.info(f"launcher: {result.executable}")
     _note_server_code_server(result.executable, reporter)
     if result.changed:
         reporter.info("done: restart Jupyter, or reload the VS Code tab, to use it")
+    elif extensions_changed:  # (code-server as it was: the extensions are the change)
+        reporter.info(f"done: code-server unchanged, extensions installed: {reload}")
     else:
-        reporter.info("done: nothing to change")
+        reporter.info(NOTHING_TO_CHANGE)
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .._version import __version__
 from ..sagemaker.script import (
     APP_TYPES,
     DEFAULT_NAME,
@@ -19,9 +20,10 @@ from . import Subcommands, add_command
 
 DESCRIPTION = f"""\
 Print a SageMaker lifecycle-configuration script (bash, for on-start / Jupyter server start)
-that pip-installs jupyter-vscode into Jupyter's Python, restarts Jupyter when that changed
-what it loads, and installs code-server (skipped when already there). The work runs in the
-background (SageMaker stops waiting after 5 minutes) and appends to
+that pip-installs jupyter-vscode into Jupyter's Python (by default jupyter-vscode=={__version__},
+the version printing it; --package, --package-version or --wheel choose another), restarts
+Jupyter when that changed what it loads, and installs code-server (skipped when already
+there). The work runs in the background (SageMaker stops waiting after 5 minutes) and appends to
 ~/.jupyter-vscode-lifecycle.log (Studio) or
 /home/ec2-user/SageMaker/.jupyter-vscode-lifecycle.log (notebook instances); the script
 copies those lines to its output (CloudWatch) for up to --wait seconds. Exits with 2 when
@@ -38,7 +40,19 @@ def register(sub: Subcommands) -> None:
     )
     p.add_argument("--target", required=True, choices=TARGETS, help="where the script runs")
     pkg = p.add_argument_group("jupyter-vscode package")
-    pkg.add_argument("--package-version", metavar="X", help="pin jupyter-vscode==X from PyPI")
+    pkg.add_argument(
+        "--package",
+        metavar="SPEC",
+        help="the pip requirement that installs jupyter-vscode, any spec pip takes, e.g. "
+        "'jupyter-vscode>=0.1,<0.2' "
+        f"(default: jupyter-vscode=={__version__}, this version, from pip's index: PyPI unless "
+        "--pip-args says --index-url)",
+    )
+    pkg.add_argument(
+        "--package-version",
+        metavar="X",
+        help="shorthand for --package jupyter-vscode==X",
+    )
     pkg.add_argument(
         "--wheel",
         metavar="PATH|URL|s3://…",
@@ -141,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
         script = render_script(
             LifecycleOptions(
                 target=args.target,
+                package=args.package,
                 package_version=args.package_version,
                 wheel=args.wheel,
                 code_server_tarball=args.code_server_tarball,

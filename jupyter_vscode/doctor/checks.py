@@ -27,7 +27,7 @@ from ..config import VSCode
 from ..installer import compat
 from ..installer.errors import KERBEROS_REMEDY
 from ..installer.layout import install_dir_of, read_marker
-from ..locate import INSTALL_HINT, Lookup, find_code_server
+from ..locate import Lookup, cli_command, find_code_server
 from .lifecycle import LIFECYCLE
 from .options import Options, check_options
 from .report import Check, Named, doctor_check
@@ -130,12 +130,12 @@ def check_version(c: Named, found: Found) -> Check:
         except subprocess.TimeoutExpired:
             return c.fail(
                 f"`{found.path} --version` did not finish within {VERSION_TIMEOUT:g} s",
-                f"the install looks broken: reinstall with `{INSTALL_HINT} --force`",
+                f"the install looks broken: reinstall with `{cli_command('install')} --force`",
             )
         except OSError as e:
             return c.fail(
                 f"cannot run {found.path}: {e.strerror or e}",
-                f"reinstall with `{INSTALL_HINT} --force`",
+                f"reinstall with `{cli_command('install')} --force`",
             )
     out = (proc.stdout or "") + (proc.stderr or "")
     if proc.returncode != 0:
@@ -156,10 +156,10 @@ def _broken_hint(output: str) -> str:
         return (
             f"this code-server build needs a newer C library than this system's (glibc "
             f"{compat.format_glibc(glibc) if glibc else '?'}): install one built here with "
-            f"`{INSTALL_HINT} --force`, "
+            f"`{cli_command('install')} --force`, "
             "or use an older code-server"
         )
-    return f"the install looks broken: reinstall with `{INSTALL_HINT} --force`"
+    return f"the install looks broken: reinstall with `{cli_command('install')} --force`"
 
 
 @doctor_check("code-server start")
@@ -213,8 +213,8 @@ async def _start(c: Named, executable: str, opts: Options) -> Check:
             return c.fail(
                 f"{e} (after {time.monotonic() - began:.1f} s)",
                 "if its output names a missing library or a GLIBC version, this code-server does "
-                f"not run on this system (`{INSTALL_HINT} --force` builds one that does); an "
-                "unknown option means a bad c.VSCode.extra_args",
+                f"not run on this system (`{cli_command('install')} --force` builds one that "
+                "does); an unknown option means a bad c.VSCode.extra_args",
             )
         except asyncio.TimeoutError:
             return c.fail(

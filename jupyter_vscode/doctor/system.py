@@ -13,7 +13,7 @@ from pathlib import Path
 from ..codeserver import SCRUBBED_ENV
 from ..installer import compat
 from ..installer.layout import Layout, install_dir_of
-from ..locate import INSTALL_HINT
+from ..locate import cli_command
 from .report import Check, Named, doctor_check
 
 
@@ -37,8 +37,8 @@ def check_glibc(c: Named) -> Check:
         f"{have}: code-server {cap.first_needing} and newer need glibc ≥ "
         f"{compat.format_glibc(cap.needs)} ({cap.why}); {cap.newest} is the newest release "
         "that runs here",
-        f"use a newer OS image, or `{INSTALL_HINT} --version {cap.newest} --force` (the start "
-        "test shows whether the installed one runs)",
+        f"use a newer OS image, or `{cli_command('install')} --version {cap.newest} --force` "
+        "(the start test shows whether the installed one runs)",
     )
 
 
@@ -114,7 +114,7 @@ def check_node(c: Named, executable: str | None) -> Check:
             if node is None or not os.path.exists(node):
                 return c.fail(
                     f"code-server runs on {why}, but it is missing ({node or 'not on PATH'})",
-                    f"reinstall code-server: `{INSTALL_HINT} --force`",
+                    f"reinstall code-server: `{cli_command('install')} --force`",
                 )
             return c.ok(f"{_node_version(node)} at {node} ({why})")
     on_path = shutil.which("node")

@@ -76,9 +76,11 @@ def install_extensions(
     dirs: ExtensionDirs,
     gallery: str | None = None,
     timeout: float = 900.0,
-) -> None:
+) -> bool:
+    """Install ``extensions`` with code-server; whether that may have changed any (False when
+    code-server said each was installed already)."""
     if not extensions:
-        return
+        return False
     args: list[str] = []
     for ext in extensions:
         if ext.endswith(".vsix"):
@@ -136,3 +138,4 @@ def install_extensions(
     if proc.returncode != 0 or failed:
         detail = failed[0] if failed else f"exit status {proc.returncode}"
         raise errors.extensions_failed(detail, None)
+    return sum("already installed" in line for line in output.splitlines()) < len(extensions)

@@ -61,6 +61,8 @@ class LastRun:
     detail: str = ""
     #: the command that reruns the setup with the same options ('' when none is known)
     retry: str = ""
+    #: the run restarts Jupyter at its end (a rerun or a run from a terminal that must)
+    restarts_at_end: bool = False
 
     def summary(self) -> str:
         """One line: when the last run started and how it ended."""
@@ -71,8 +73,10 @@ class LastRun:
             text = f"the last run{when} ended without a result (stopped or killed midway)"
         else:  # "(see above)" points into the log: the detail below is what it shows
             text = f"the last run{when}: " + self.result.replace(" (see above)", "")
-        if self.detail and self.outcome != DONE:
-            text += f"; last message: {self.detail.rstrip('.')}"
+        # (a failure's result line usually ends with that message: said once)
+        detail = self.detail.rstrip(". ")
+        if detail and self.outcome != DONE and detail not in self.result:
+            text += f"; last message: {detail}"
         return text
 
     def guidance(self) -> str:
@@ -83,10 +87,10 @@ class LastRun:
             else "restart the app (Studio) or stop and start the notebook instance to run it again"
         )
         if self.outcome == RUNNING:
-            return (
-                f"wait for it to end (its log: {self.log}): Jupyter restarts when it is done, "
-                "then reload"
-            )
+            then = "then reload"
+            if self.restarts_at_end:
+                then = "Jupyter restarts when it is done, " + then
+            return f"wait for it to end (its log: {self.log}): {then}"
         if self.outcome == FAILED:
             return f"see its log, {self.log}; once the cause is fixed, {rerun}"
         if self.outcome == NO_RESULT:
@@ -177,13 +181,15 @@ def parse(text: str, log: str, needs_root: bool = False) -> LastRun:
     run = lines[start:]
     first = _LINE_RE.match(run[0]) if run else None
     started = first.group(1) if first and first.group(2).startswith("started") else ""
-    result, retry, end = "", "", len(run)
+    result, retry, end, late = "", "", len(run), False
     for i, line in enumerate(run):
         m = _LINE_RE.match(line)
         if not m:
             continue
         message = m.group(2)
-        if message.startswith("to retry: "):
+        if message.startswith("Jupyter must restart because "):
+            late = True
+        elif message.startswith("to retry: "):
             retry = message.removeprefix("to retry: ").strip()
             end = min(end, i)
         elif message == "done" or message.startswith(("done (", "FAILED")):
@@ -202,7 +208,8 @@ def parse(text: str, log: str, needs_root: bool = False) -> LastRun:
     else:
         pid = re.search(r"\bpid (\d+)", first.group(2)) if started and first else None
         outcome = RUNNING if pid and _alive(int(pid.group(1))) else NO_RESULT
-    return LastRun(log, outcome, started, result, "" if outcome == DONE else detail, retry)
+    detail = "" if outcome == DONE else detail
+    return LastRun(log, outcome, started, result, detail, retry, late and outcome == RUNNING)
 
 
 def _alive(pid: int) -> bool:

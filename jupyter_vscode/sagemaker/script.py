@@ -38,6 +38,10 @@ NI_SUDO = "sudo -u ec2-user -i"
 #: Where the script logs (the script's JV_LOG): Studio's (``~`` is the user's home when it
 #: runs) and notebook instances'. The rerun file is next to the log (log.py).
 LOG_PATHS = ("~/.jupyter-vscode-lifecycle.log", f"{NI_PERSISTENT}/.jupyter-vscode-lifecycle.log")
+#: The lock that serialises runs: as root in /run (only root writes there); as the user in
+#: ~/.cache, not in the home directory itself (VS Code's Explorer shows that).
+NI_LOCK = "/run/jupyter-vscode-lifecycle.lock"
+STUDIO_LOCK = "~/.cache/jupyter-vscode-lifecycle.lock"
 #: Seconds the script's foreground follows the background run by default, and at most:
 #: SageMaker stops a lifecycle script after 5 minutes (300 s); the margin covers the rest.
 DEFAULT_WAIT = 120
@@ -46,6 +50,7 @@ MAX_WAIT = 270
 _NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 _SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 _VERSION_RE = re.compile(r"v?[0-9][0-9A-Za-z.+-]*")
+_PACKAGE_OPTIONS = ("package", "package_version", "wheel")
 # The accepted forms of --extensions (see extension_problem). Characters that are safe as one
 # word of the script's space-separated list: no spaces, quotes, globs or shell syntax.
 _SAFE = r"[A-Za-z0-9._@+:,=%~/-]"
@@ -67,6 +72,8 @@ class LifecycleError(ValueError):
 @dataclass(frozen=True)
 class LifecycleOptions:
     target: str
+    #: a pip requirement for jupyter-vscode (default: ``jupyter-vscode==<this version>``)
+    package: str | None = None
     package_version: str | None = None
     wheel: str | None = None
     code_server_tarball: str | None = None
@@ -94,6 +101,7 @@ def validate(opts: LifecycleOptions) -> None:
     if opts.target not in TARGETS:
         raise LifecycleError(f"unknown target {opts.target!r} (choose {' or '.join(TARGETS)})")
     for name in (
+        "package",
         "package_version",
         "wheel",
         "code_server_tarball",
@@ -105,9 +113,16 @@ def validate(opts: LifecycleOptions) -> None:
         "pip_args",
     ):
         _check_text("--" + name.replace("_", "-"), getattr(opts, name))
-    if opts.wheel and opts.package_version:
+    given = [f"--{n.replace('_', '-')}" for n in _PACKAGE_OPTIONS if getattr(opts, n)]
+    if len(given) > 1:
         raise LifecycleError(
-            "--wheel and --package-version exclude each other: the wheel's version is the one"
+            f"{' and '.join(given)} exclude each other: each says which jupyter-vscode to install "
+            f"(default: {default_package()}, the version that generates the script)"
+        )
+    if opts.package and opts.package.lstrip().startswith("-"):
+        raise LifecycleError(
+            f"--package {opts.package!r}: expected one pip requirement (e.g. "
+            "'jupyter-vscode>=0.1,<0.2'), not options: those go in --pip-args"
         )
     if opts.package_version and not _VERSION_RE.fullmatch(opts.package_version):
         raise LifecycleError(f"--package-version {opts.package_version!r} is not a version")
@@ -188,6 +203,21 @@ def extension_problem(ext: str) -> str:
     return accepted
 
 
+def default_package() -> str:
+    """What a script installs unless told otherwise: the version that generated it."""
+    return f"{PYPI_NAME}=={__version__}"
+
+
+def package_requirement(opts: LifecycleOptions) -> str:
+    """The pip argument that installs jupyter-vscode: --wheel, --package, --package-version X
+    (``jupyter-vscode==X``), else :func:`default_package`."""
+    if opts.wheel or opts.package:
+        return opts.wheel or opts.package or ""
+    if opts.package_version:
+        return f"{PYPI_NAME}=={opts.package_version.lstrip('v')}"
+    return default_package()
+
+
 def _q(value: str | None) -> str:
     """A shell word for ``value`` (nothing for none) that survives ``${VAR-word}``."""
     return shlex.quote(value) if value else ""
@@ -197,13 +227,13 @@ def render_script(opts: LifecycleOptions) -> str:
     """The lifecycle script for ``opts``: bash, LF line endings."""
     validate(opts)
     ni = opts.target == NOTEBOOK_INSTANCE
-    package = opts.wheel or (
-        f"{PYPI_NAME}=={opts.package_version.lstrip('v')}" if opts.package_version else PYPI_NAME
-    )
+    package = package_requirement(opts)
     pip_args = " ".join(shlex.split(opts.pip_args)) if opts.pip_args else ""
     values = {
         "TITLE": "notebook instance" if ni else "Studio",
         "GENERATOR": __version__,
+        # the header's copy (comment: no newline can be in it, validate() refuses those)
+        "INSTALLS": redact_urls(package),
         "TARGET": opts.target,
         "PACKAGE": _q(package),
         "PIP_ARGS": _q(pip_args),
@@ -221,9 +251,7 @@ def render_script(opts: LifecycleOptions) -> str:
         "WAIT": str(opts.wait),
         "FAIL_ON_ERROR": _q("1" if opts.fail_on_error else ""),
         # literal shell words (not user input): $HOME expands when the script runs
-        "LOCK": (
-            "/run/jupyter-vscode-lifecycle.lock" if ni else '"$HOME"/.jupyter-vscode-lifecycle.lock'
-        ),
+        "LOCK": NI_LOCK if ni else '"$HOME"' + STUDIO_LOCK[1:],
         "LOG": LOG_PATHS[1] if ni else '"$HOME"' + LOG_PATHS[0][1:],
     }
     template = files(__package__).joinpath("lifecycle.sh").read_text(encoding="utf-8")
