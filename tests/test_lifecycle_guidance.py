@@ -315,9 +315,11 @@ def test_failed_run_says_how_to_retry_and_the_retry_works(tmp_path, capsys, tmp_
     prefix = sandbox.home / ".local" / "share" / "jupyter-vscode"
     assert (prefix / "bin" / "code-server").exists(), text
     assert "restart-jupyter-server " in sandbox.calls()
-    # lifecycle.sh copies itself to `mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX`, whatever
-    # TMPDIR says
-    assert not list(Path("/tmp").glob(f"jupyter-vscode-lifecycle.*/{rerun.name}"))
+    # lifecycle.sh copies itself to `mktemp -d $TMPDIR/jupyter-vscode-lifecycle.XXXXXX` (the
+    # sandbox's TMPDIR) and removes the copy when it is done
+    tmp = Path(server_env(sandbox)["TMPDIR"])
+    assert tmp.is_relative_to(sandbox.root)
+    assert not list(tmp.glob("jupyter-vscode-lifecycle.*")), list(tmp.iterdir())
     doctor = run_doctor(sandbox)
     assert "✓ lifecycle script" in doctor.stdout and "done" in doctor.stdout, doctor.stdout
 

@@ -231,7 +231,7 @@ jv_rerun_file() {
 jv_rerun() {
     [ -z "$JV_SUDO" ] || [ "$(id -u)" = 0 ] || { echo "needs root: sudo bash $0" && return 1; }
     local self l r=2
-    self=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
+    self=$(mktemp -d "${TMPDIR:-/tmp}/jupyter-vscode-lifecycle.XXXXXX")/run.sh
     cat "$0" >"$self"
     jv_log "rerunning in the background (it goes on if this terminal closes), log: $JV_LOG"
     # (lastpipe: the loop runs in this shell)
@@ -376,7 +376,7 @@ $u mkdir -p "${JV_LOG%/*}" && $u tee -a "$JV_LOG" </dev/null >/dev/null || {
     JV_OUT=/dev/null
 }
 # The settings and functions above go into a private file, run in the background
-JV_SELF=$(mktemp -d /tmp/jupyter-vscode-lifecycle.XXXXXX)/run.sh
+JV_SELF=$(mktemp -d "${TMPDIR:-/tmp}/jupyter-vscode-lifecycle.XXXXXX")/run.sh
 {
     echo 'set -eu'
     declare -p "${!JV_@}"

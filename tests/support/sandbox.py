@@ -180,7 +180,8 @@ def write_platform_stubs(stubs: Path, record: Path) -> None:
         stubs / "sudo",
         f'echo "sudo $*" >>{rec}\n'
         "while :; do case $1 in -u) shift 2 ;; -i) shift ;; *) break ;; esac; done\n"
-        'exec env -i HOME="$HOME" PATH="$PATH" USER="$(id -un)" "$@"\n',
+        # (and the test's TMPDIR, so the script's temporary files stay in the test's tree)
+        'exec env -i HOME="$HOME" PATH="$PATH" USER="$(id -un)" ${TMPDIR:+TMPDIR="$TMPDIR"} "$@"\n',
     )
 
 
@@ -228,6 +229,8 @@ def make_sandbox(tmp_path: Path, python: Path | None = None, user_site: bool = F
         f'exec cp {shlex.quote(str(s3))}/"${{1#s3://}}" "$2"\n',
     )
 
+    scratch = tmp_path / "tmp"
+    scratch.mkdir(exist_ok=True)
     dev_bin = str(Path(sys.executable).parent)
     path = [p for p in os.environ["PATH"].split(os.pathsep) if p and p != dev_bin]
     env = {
@@ -244,6 +247,8 @@ def make_sandbox(tmp_path: Path, python: Path | None = None, user_site: bool = F
         JV_PYTHON=str(python),
         # notebook-instance scripts lock in /run: keep tests out of it
         JV_LOCK=str(tmp_path / "lifecycle.lock"),
+        # the script's temporary copies (mktemp) in the test's tree, not the machine's /tmp
+        TMPDIR=str(scratch),
         # Jupyter and doctor read the logs here, not in the machine's /home/ec2-user
         **lifecycle_logs_env(home / "SageMaker"),
     )
