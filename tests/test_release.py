@@ -248,3 +248,15 @@ def test_ci_runs_the_same_script_on_pull_requests():
     assert tests["env"]["JUPYTER_VSCODE_CI_JSP"] == "${{ matrix.jsp }}"
     build = "\n".join(s.get("run", "") for s in ci["jobs"]["build"]["steps"])
     assert "python .ci/release_check.py" in build
+
+
+def test_documented_pins_name_this_version():
+    """Examples that pin jupyter-vscode (image recipes) name the version being released."""
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    pins = {
+        (path.name, pin)
+        for path in docs
+        for pin in re.findall(r"jupyter-vscode==([0-9][^\s\"'`)]*)", path.read_text())
+    }
+    assert pins, "no documented pin found: the check would prove nothing"
+    assert {pin for _, pin in pins} == {SOURCE_VERSION}, pins
