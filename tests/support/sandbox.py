@@ -315,8 +315,12 @@ def until(check, timeout: float = 60, what: str = "") -> None:  # type: ignore[n
 
 
 def server_env(sandbox: Sandbox) -> dict[str, str]:
-    """The environment Jupyter runs with in the sandbox: its HOME and PATH, no JV_* settings."""
-    return {k: v for k, v in sandbox.env.items() if not k.startswith("JV_")}
+    """The environment Jupyter runs with in the sandbox: its HOME and PATH, no JV_* settings,
+    and the test run's own TMPDIR (short: code-server's socket path must fit in 107 bytes)."""
+    env = {k: v for k, v in sandbox.env.items() if not k.startswith("JV_") and k != "TMPDIR"}
+    if "TMPDIR" in os.environ:
+        env["TMPDIR"] = os.environ["TMPDIR"]
+    return env
 
 
 @contextlib.contextmanager
